@@ -1,0 +1,70 @@
+package io.flinkcumo.engine.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import io.flinkcumo.engine.CumoConfig;
+
+import java.util.List;
+
+/**
+ * CLIP ViT with a MoE in every layer (CLIP-MoE). Returns the patch features of the penultimate
+ * layer (HF {@code hidden_states[-2]}, CLS dropped, no post-LayerNorm): the last layer is never run.
+ */
+public final class ClipVisionTower {
+
+    private final CumoConfig.Vision config;
+    private final NDArray patchEmbeddingT; // [3·p·p, D]: the bias-free conv as a matmul over patches
+    private final NDArray classEmbedding; // [D]
+    private final NDArray positionEmbedding; // [1 + P, D]
+    private final LayerNorm preLayrnorm;
+    private final List<ClipEncoderLayer> layers; // the layers used: all but the last
+
+    public ClipVisionTower(
+            CumoConfig.Vision config,
+            NDArray patchEmbeddingT,
+            NDArray classEmbedding,
+            NDArray positionEmbedding,
+            LayerNorm preLayrnorm,
+            List<ClipEncoderLayer> layers) {
+        this.config = config;
+        this.patchEmbeddingT = patchEmbeddingT;
+        this.classEmbedding = classEmbedding;
+        this.positionEmbedding = positionEmbedding;
+        this.preLayrnorm = preLayrnorm;
+        this.layers = List.copyOf(layers);
+    }
+
+    public List<ClipEncoderLayer> layers() {
+        return layers;
+    }
+
+    /**
+     * pixels: [n, 3, S, S] normalised crops; cropOwners: the request of each crop.
+     * Returns [n, P, D] patch features (P = (S/p)²).
+     */
+    public NDArray forward(NDArray pixels, int[] cropOwners, TokenOwners context) {
+        long n = pixels.getShape().get(0);
+        int g = config.gridSize();
+        int p = config.patchSize();
+        int d = config.hiddenSize();
+        NDManager m = pixels.getManager();
+        // conv(kernel p, stride p) ≡ per-patch matmul: [n,3,g,p,g,p] → [n,g,g,3,p,p] → [n,P,3pp]
+        NDArray patches = pixels.reshape(n, 3, g, p, g, p).transpose(0, 2, 4, 1, 3, 5).reshape(n, (long) g * g, 3L * p * p);
+        NDArray embeds = patches.matMul(patchEmbeddingT); // [n, P, D]
+        NDArray cls = m.zeros(new Shape(n, 1, d), pixels.getDataType()).add(classEmbedding);
+        NDArray x = NDArrays.concat(new NDList(cls, embeds), 1).add(positionEmbedding); // [n, 1+P, D]
+        x = preLayrnorm.forward(x);
+        context.trace().visionHidden(0, x);
+        TokenOwners tokens = new TokenOwners(
+                TokenOwners.repeatEach(cropOwners, g * g + 1), context.recorder(), context.trace());
+        for (int l = 0; l < layers.size(); l++) {
+            x = layers.get(l).forward(x, tokens);
+            context.trace().visionHidden(l + 1, x);
+        }
+        return x.get(new NDIndex(":, 1:, :"));
+    }
+}

@@ -1,0 +1,111 @@
+package io.flinkcumo.engine.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.flinkcumo.engine.safetensors.Checkpoint;
+import io.flinkcumo.engine.safetensors.SafetensorsException;
+import io.flinkcumo.engine.safetensors.TensorInfo;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+
+/**
+ * Loads checkpoint tensors into the model-owned {@link NDManager}: each tensor's shape is checked
+ * against what the config implies, BF16/F16/F32 on disk is widened to float32 through one reused
+ * off-heap staging buffer (no BFLOAT16 tensor is ever created: DJL 0.36 aborts on them on CPU),
+ * then copied into libtorch-owned memory of the compute type. Tracks which tensors were used, so a
+ * checkpoint with unexpected tensors is reported rather than half-loaded.
+ */
+public final class Weights {
+
+    private final Checkpoint checkpoint;
+    private final NDManager manager;
+    private final DataType dataType;
+    private final Set<String> used = new HashSet<>();
+    private ByteBuffer staging = ByteBuffer.allocateDirect(0);
+
+    public Weights(Checkpoint checkpoint, NDManager manager, DataType dataType) {
+        this.checkpoint = checkpoint;
+        this.manager = manager;
+        this.dataType = dataType;
+    }
+
+    public DataType dataType() {
+        return dataType;
+    }
+
+    /** True when the checkpoint holds {@code name}. */
+    public boolean has(String name) {
+        return checkpoint.has(name);
+    }
+
+    /** Loads {@code name}, which must have exactly {@code shape}. */
+    public NDArray get(String name, long... shape) {
+        if (!checkpoint.has(name)) {
+            throw new SafetensorsException("checkpoint " + checkpoint.dir() + " is missing tensor '" + name + "'");
+        }
+        TensorInfo info = checkpoint.info(name);
+        if (!Arrays.equals(info.shape(), shape)) {
+            throw new SafetensorsException(
+                    "tensor '" + name + "' has shape " + Arrays.toString(info.shape()) + " but config.json implies "
+                            + Arrays.toString(shape));
+        }
+        if (!info.dtype().isFloating()) {
+            throw new SafetensorsException("tensor '" + name + "' is " + info.dtype() + ", expected a floating type");
+        }
+        used.add(name);
+        int bytes = Math.toIntExact(info.numel() * 4);
+        if (staging.capacity() < bytes) {
+            staging = ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
+        }
+        ByteBuffer view = staging.duplicate().order(ByteOrder.nativeOrder());
+        view.clear().limit(bytes);
+        try {
+            checkpoint.readFloats(name, view.asFloatBuffer());
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading tensor '" + name + "'", e);
+        }
+        ByteBuffer slice = view.slice().order(ByteOrder.nativeOrder());
+        try (NDManager tmp = manager.newSubManager()) {
+            NDArray aliased = tmp.create(slice, new Shape(shape), DataType.FLOAT32); // aliases staging on CPU
+            // a copy libtorch owns (.to() of an unchanged type would still alias the staging buffer)
+            NDArray owned = dataType == DataType.FLOAT32 ? aliased.duplicate() : aliased.toType(dataType, false);
+            owned.attach(manager);
+            owned.setName(name);
+            return owned;
+        }
+    }
+
+    /** Loads a Linear layer {@code prefix.weight} [out, in] and, if {@code bias}, {@code prefix.bias} [out]. */
+    public Linear linear(String prefix, long out, long in, boolean bias) {
+        return new Linear(get(prefix + ".weight", out, in), bias ? get(prefix + ".bias", out) : null);
+    }
+
+    /** Marks tensors the model deliberately does not load (e.g. the unused last CLIP layer). */
+    public void skip(Predicate<String> unused) {
+        checkpoint.names().stream().filter(unused).forEach(used::add);
+    }
+
+    /** Fails naming the tensors the checkpoint holds that no block loaded. */
+    public void checkAllUsed() {
+        Set<String> unexpected = new TreeSet<>(checkpoint.names());
+        unexpected.removeAll(used);
+        unexpected.removeIf(n -> n.endsWith("rotary_emb.inv_freq") || n.endsWith("embeddings.position_ids"));
+        if (!unexpected.isEmpty()) {
+            List<String> shown = unexpected.stream().limit(10).toList();
+            throw new SafetensorsException(
+                    "checkpoint " + checkpoint.dir() + " has " + unexpected.size() + " unexpected tensor(s) for this config.json: "
+                            + shown + (unexpected.size() > shown.size() ? " ..." : ""));
+        }
+    }
+}
