@@ -1,0 +1,44 @@
+package io.flinkcumo.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code bin/cumo}: the command line of flink-cumo. */
+@Command(
+        name = "cumo",
+        mixinStandardHelpOptions = true,
+        version = "flink-cumo 0.1.0",
+        description = "Run the CuMo vision-language model (on DJL/PyTorch) from the command line.",
+        subcommands = {AnswerCommand.class, InitTinyCommand.class, CommandLine.HelpCommand.class})
+public final class CumoCli {
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI and returns its exit code: 0 ok, 1 runtime error, 2 usage error. */
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new CumoCli());
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("cumo " + cmd.getCommandName() + ": " + oneLine(e));
+            if (Boolean.getBoolean("cumo.debug")) {
+                e.printStackTrace(cmd.getErr());
+            }
+            return 1;
+        });
+        return cli.execute(args);
+    }
+
+    /** The most specific message of an exception chain, on one line. */
+    static String oneLine(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && (t.getMessage() == null || t instanceof java.io.UncheckedIOException)) {
+            t = t.getCause();
+        }
+        String msg = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        if (t instanceof java.nio.file.NoSuchFileException) {
+            msg = "no such file: " + msg;
+        }
+        return msg.replace('\n', ' ');
+    }
+}
