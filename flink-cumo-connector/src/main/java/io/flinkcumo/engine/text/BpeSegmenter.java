@@ -15,8 +15,8 @@ import java.util.PriorityQueue;
  * deletion over a doubly linked list of symbols, so a string of n characters costs O(n log n).
  *
  * <p>UNUSED pieces take part in merges like SentencePiece does, and are split back into the two
- * symbols they were made from at the end. Symbols that are not in the vocabulary get the unknown id;
- * byte fallback is applied by the caller.
+ * symbols they were made from at the end. Symbols that are not in the vocabulary get the unknown
+ * id; byte fallback is applied by the caller.
  */
 final class BpeSegmenter {
 
@@ -47,7 +47,11 @@ final class BpeSegmenter {
     private final boolean[] frozen;
     private final PriorityQueue<Candidate> agenda =
         new PriorityQueue<>(
-            (a, b) -> a.score != b.score ? Float.compare(b.score, a.score) : Integer.compare(a.left, b.left));
+            (a, b) ->
+                a.score != b.score
+                    ? Float.compare(b.score, a.score)
+                    : Integer.compare(a.left, b.left));
+
     /** For merged UNUSED pieces: the two symbols they were made from. */
     private final Map<String, String[]> unusedParts = new HashMap<>();
 

@@ -4,8 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A conversation rendered with CuMo's Llama-2-style prompt template ({@code mistral_instruct_system},
- * or {@code mistral_instruct} without a system prompt).
+ * A conversation rendered with CuMo's Llama-2-style prompt template ({@code
+ * mistral_instruct_system}, or {@code mistral_instruct} without a system prompt).
  *
  * <p>The prompt is built exactly as CuMo's {@code conversation.py} does:
  *
@@ -61,7 +61,9 @@ public final class Conversation {
         }
       }
       throw new IllegalArgumentException(
-          "unknown prompt template '" + name + "'; known: mistral_instruct_system, mistral_instruct");
+          "unknown prompt template '"
+              + name
+              + "'; known: mistral_instruct_system, mistral_instruct");
     }
   }
 

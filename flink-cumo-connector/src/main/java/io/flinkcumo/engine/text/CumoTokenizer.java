@@ -36,8 +36,8 @@ public interface CumoTokenizer extends AutoCloseable {
 
   /**
    * Encodes a prompt containing {@code <image>} placeholders like LLaVA's {@code
-   * tokenizer_image_token}: the prompt is split on {@code <image>} and every chunk is encoded on its
-   * own with {@link #encode}; if the first chunk starts with BOS, one BOS is emitted and every
+   * tokenizer_image_token}: the prompt is split on {@code <image>} and every chunk is encoded on
+   * its own with {@link #encode}; if the first chunk starts with BOS, one BOS is emitted and every
    * chunk's first id is dropped; chunks are joined with one {@link #IMAGE_TOKEN_INDEX} each.
    */
   default int[] encodeImagePrompt(String prompt) {

@@ -15,8 +15,8 @@ import java.util.Map;
  * Rust {@code tokenizers} library, for checkpoints that ship no {@code tokenizer.model}.
  *
  * <p>Encoding follows the file's own pipeline (normaliser, pre-tokeniser, model, post-processor),
- * which for Llama-family fast tokenizers may differ from the slow tokenizer CuMo was trained with in
- * corner cases (text right after a special token); prefer {@link LlamaTokenizer} when {@code
+ * which for Llama-family fast tokenizers may differ from the slow tokenizer CuMo was trained with
+ * in corner cases (text right after a special token); prefer {@link LlamaTokenizer} when {@code
  * tokenizer.model} exists. Special-token names come from {@code tokenizer_config.json} / {@code
  * special_tokens_map.json} when present, else {@code <s>}, {@code </s>}, {@code <unk>}.
  *

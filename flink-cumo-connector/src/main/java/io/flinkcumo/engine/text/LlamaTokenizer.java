@@ -18,8 +18,8 @@ import java.util.Set;
  * {@code tokenizer_config.json} says.
  *
  * <p>{@link #decode} follows SentencePiece's decoder after dropping the special ids. It keeps a
- * leading space that SentencePiece keeps (ids {@code ▁ ▁ x} give {@code " x"}); transformers' {@code
- * decode} would drop it too, which makes no difference once the text is stripped.
+ * leading space that SentencePiece keeps (ids {@code ▁ ▁ x} give {@code " x"}); transformers'
+ * {@code decode} would drop it too, which makes no difference once the text is stripped.
  *
  * <p>Instances are immutable and thread-safe.
  */
@@ -163,9 +163,9 @@ public final class LlamaTokenizer implements CumoTokenizer {
   }
 
   /**
-   * The tokens the text is split on: {@code added_tokens_decoder} plus the special tokens. Each must
-   * be the piece with the same id in {@code tokenizer.model}; tokens added beyond the SentencePiece
-   * vocabulary are not supported.
+   * The tokens the text is split on: {@code added_tokens_decoder} plus the special tokens. Each
+   * must be the piece with the same id in {@code tokenizer.model}; tokens added beyond the
+   * SentencePiece vocabulary are not supported.
    */
   private static List<TokenizerConfig.AddedToken> addedTokens(
       SentencePieceModel model, TokenizerConfig config) {
@@ -174,8 +174,13 @@ public final class LlamaTokenizer implements CumoTokenizer {
       int id = model.idOf(t.content());
       if (id != t.id()) {
         throw new IllegalArgumentException(
-            "added token '" + t.content() + "' has id " + t.id() + " but tokenizer.model has it at "
-                + id + "; tokens added beyond the SentencePiece vocabulary are not supported");
+            "added token '"
+                + t.content()
+                + "' has id "
+                + t.id()
+                + " but tokenizer.model has it at "
+                + id
+                + "; tokens added beyond the SentencePiece vocabulary are not supported");
       }
       if (t.singleWord()) {
         throw new IllegalArgumentException(

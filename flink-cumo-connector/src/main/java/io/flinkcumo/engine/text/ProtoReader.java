@@ -6,8 +6,8 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A minimal reader for the protocol-buffers wire format, just enough to read a SentencePiece
- * {@code ModelProto} without a protobuf dependency.
+ * A minimal reader for the protocol-buffers wire format, just enough to read a SentencePiece {@code
+ * ModelProto} without a protobuf dependency.
  *
  * <p>Every read is bounds-checked; malformed input raises {@link IllegalArgumentException} with the
  * byte offset, never an index exception.

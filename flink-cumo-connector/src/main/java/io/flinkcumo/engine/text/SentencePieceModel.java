@@ -18,8 +18,8 @@ import java.util.Map;
  * <p>Only what encoding and decoding need is kept: the pieces with score and type, the model type,
  * byte fallback, the special pieces and the normaliser flags. Models this code cannot reproduce
  * faithfully are refused when loading rather than mis-tokenised later: any model type other than
- * BPE, a non-empty {@code precompiled_charsmap} (NFKC-style normalisation rules), a denormaliser, and
- * {@code treat_whitespace_as_suffix}.
+ * BPE, a non-empty {@code precompiled_charsmap} (NFKC-style normalisation rules), a denormaliser,
+ * and {@code treat_whitespace_as_suffix}.
  *
  * <p>Instances are immutable and thread-safe.
  */
@@ -98,10 +98,13 @@ public final class SentencePieceModel {
   private final boolean byteFallback;
   private final NormalizerSpec normalizer;
   private final String unkSurface;
+
   /** NORMAL, USER_DEFINED and UNUSED pieces: the possible results of a merge. */
   private final Map<String, Integer> mergeable;
+
   /** UNKNOWN, CONTROL and BYTE pieces. */
   private final Map<String, Integer> reserved;
+
   private final List<String> userDefined;
   private final int[] byteToId;
   private final int unkId;
@@ -138,7 +141,8 @@ public final class SentencePieceModel {
         case USER_DEFINED -> userDefinedPieces.add(p.text());
         case UNKNOWN -> {
           if (unk >= 0) {
-            throw new IllegalArgumentException("more than one UNKNOWN piece (" + unk + ", " + id + ")");
+            throw new IllegalArgumentException(
+                "more than one UNKNOWN piece (" + unk + ", " + id + ")");
           }
           unk = id;
         }
@@ -415,7 +419,9 @@ public final class SentencePieceModel {
       }
       if (modelType != ModelType.BPE) {
         throw new IllegalArgumentException(
-            "unsupported model_type " + modelType + ": only BPE SentencePiece models are supported");
+            "unsupported model_type "
+                + modelType
+                + ": only BPE SentencePiece models are supported");
       }
       if (charsmapLength > 0) {
         throw new IllegalArgumentException(
@@ -426,7 +432,8 @@ public final class SentencePieceModel {
                 + " bytes: only identity normalisation is supported");
       }
       if (denormalizerCharsmapLength > 0) {
-        throw new IllegalArgumentException("unsupported denormalizer_spec with a precompiled_charsmap");
+        throw new IllegalArgumentException(
+            "unsupported denormalizer_spec with a precompiled_charsmap");
       }
       if (treatWhitespaceAsSuffix) {
         throw new IllegalArgumentException("unsupported treat_whitespace_as_suffix=true");

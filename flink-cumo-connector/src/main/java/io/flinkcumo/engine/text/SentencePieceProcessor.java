@@ -10,9 +10,9 @@ import java.util.List;
  * Encodes text to ids and decodes ids to text exactly like SentencePiece's {@code
  * SentencePieceProcessor} does for a BPE model with identity normalisation.
  *
- * <p>{@link #encode} adds no BOS/EOS and knows nothing about special-token strings: {@code "<s>"} in
- * the text is just five characters here (see {@link LlamaTokenizer} for the Hugging Face behaviour).
- * Instances are immutable and thread-safe.
+ * <p>{@link #encode} adds no BOS/EOS and knows nothing about special-token strings: {@code "<s>"}
+ * in the text is just five characters here (see {@link LlamaTokenizer} for the Hugging Face
+ * behaviour). Instances are immutable and thread-safe.
  */
 public final class SentencePieceProcessor {
 
@@ -98,7 +98,9 @@ public final class SentencePieceProcessor {
     return text.toString();
   }
 
-  /** Appends the surface of a non-byte piece; returns whether it consumed the dummy-prefix space. */
+  /**
+   * Appends the surface of a non-byte piece; returns whether it consumed the dummy-prefix space.
+   */
   private boolean appendPiece(int id, boolean expectBosSpace, StringBuilder text) {
     SentencePieceModel.PieceType type = model.typeOf(id);
     if (type == SentencePieceModel.PieceType.CONTROL) {

@@ -7,10 +7,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Splits text on the literal strings of added tokens ({@code <s>}, {@code </s>}, {@code <unk>}, ...)
- * like transformers' slow tokenizer: leftmost match first, the longest token when several start at
- * the same place; a token with {@code lstrip}/{@code rstrip} removes the whitespace of the text
- * before/after it; empty text parts are dropped.
+ * Splits text on the literal strings of added tokens ({@code <s>}, {@code </s>}, {@code <unk>},
+ * ...) like transformers' slow tokenizer: leftmost match first, the longest token when several
+ * start at the same place; a token with {@code lstrip}/{@code rstrip} removes the whitespace of the
+ * text before/after it; empty text parts are dropped.
  */
 final class SpecialTokenSplitter {
 

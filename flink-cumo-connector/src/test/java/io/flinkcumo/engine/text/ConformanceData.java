@@ -46,7 +46,8 @@ final class ConformanceData {
   static synchronized JsonNode cases() {
     if (cases == null) {
       try {
-        cases = new ObjectMapper().readTree(conformanceDir().resolve("expected/cases.json").toFile());
+        cases =
+            new ObjectMapper().readTree(conformanceDir().resolve("expected/cases.json").toFile());
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }

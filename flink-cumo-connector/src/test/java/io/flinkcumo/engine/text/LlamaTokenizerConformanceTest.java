@@ -96,7 +96,8 @@ class LlamaTokenizerConformanceTest {
     for (JsonNode t : c.path("turns")) {
       turns.add(new Conversation.Turn(t.get(0).textValue(), t.get(1).textValue()));
     }
-    Conversation conversation = Conversation.of(Conversation.Template.MISTRAL_INSTRUCT_SYSTEM, turns);
+    Conversation conversation =
+        Conversation.of(Conversation.Template.MISTRAL_INSTRUCT_SYSTEM, turns);
 
     assertThat(conversation.prompt()).isEqualTo(c.path("prompt").asText());
     assertThat(conversation.imageCount()).isEqualTo(c.path("images").size());

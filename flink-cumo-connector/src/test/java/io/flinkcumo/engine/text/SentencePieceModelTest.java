@@ -38,7 +38,8 @@ class SentencePieceModelTest {
     assertThat(model.piece(3))
         .isEqualTo(new SentencePieceModel.Piece("<0x00>", 0f, SentencePieceModel.PieceType.BYTE));
     assertThat(model.piece(260))
-        .isEqualTo(new SentencePieceModel.Piece("\u2581t", -1f, SentencePieceModel.PieceType.NORMAL));
+        .isEqualTo(
+            new SentencePieceModel.Piece("\u2581t", -1f, SentencePieceModel.PieceType.NORMAL));
     assertThat(model.pieceOf(258)).isEqualTo("<0xFF>");
     assertThat(model.idOf("\u2581the")).isEqualTo(263);
     assertThat(model.idOf("no such piece")).isEqualTo(-1);
@@ -159,11 +160,13 @@ class SentencePieceModelTest {
   void refusesInconsistentVocabularies() {
     assertThatThrownBy(() -> ModelProtoWriter.bpe().piece("<s>", 0, 3).piece("a", 0, 1).build())
         .hasMessageContaining("no UNKNOWN piece");
-    assertThatThrownBy(() -> ModelProtoWriter.bpe().llamaSpecials(false).piece("<unk>", 0, 2).build())
+    assertThatThrownBy(
+            () -> ModelProtoWriter.bpe().llamaSpecials(false).piece("<unk>", 0, 2).build())
         .hasMessageContaining("twice");
     assertThatThrownBy(() -> ModelProtoWriter.bpe().llamaSpecials(false).piece("", 0, 1).build())
         .hasMessageContaining("empty");
-    assertThatThrownBy(() -> ModelProtoWriter.bpe().llamaSpecials(false).piece("<0x41>", 0, 6).build())
+    assertThatThrownBy(
+            () -> ModelProtoWriter.bpe().llamaSpecials(false).piece("<0x41>", 0, 6).build())
         .hasMessageContaining("byte_fallback is false");
     assertThatThrownBy(() -> ModelProtoWriter.bpe().llamaSpecials(false).piece("a", 0, 9).build())
         .hasMessageContaining("piece type 9");

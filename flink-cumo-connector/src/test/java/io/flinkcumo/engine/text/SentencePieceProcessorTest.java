@@ -49,13 +49,17 @@ class SentencePieceProcessorTest {
             }),
         Arguments.of(
             "\u4E2D\u6587 \u65E5\u672C\u8A9E",
-            new int[] {543, 231, 187, 176, 233, 153, 138, 543, 233, 154, 168, 233, 159, 175, 235, 173, 161}),
+            new int[] {
+              543, 231, 187, 176, 233, 153, 138, 543, 233, 154, 168, 233, 159, 175, 235, 173, 161
+            }),
         Arguments.of("\uFFFD", new int[] {543, 242, 194, 192}),
-        Arguments.of("\u00A0nbsp\u3000", new int[] {543, 197, 163, 552, 565, 547, 558, 230, 131, 131}),
+        Arguments.of(
+            "\u00A0nbsp\u3000", new int[] {543, 197, 163, 552, 565, 547, 558, 230, 131, 131}),
         Arguments.of("aaaaa lllll", new int[] {261, 546, 546, 546, 546, 313, 553, 553, 553, 553}),
         Arguments.of("INST]] [[/INST", new int[] {275, 570, 296, 574, 574, 297, 573, 580, 298}),
         Arguments.of("<<SYS>>", new int[] {543, 597, 597, 572, 589, 572, 598, 598}),
-        Arguments.of("1234567890", new int[] {543, 583, 576, 591, 585, 593, 592, 587, 588, 584, 579}),
+        Arguments.of(
+            "1234567890", new int[] {543, 583, 576, 591, 585, 593, 592, 587, 588, 584, 579}),
         Arguments.of("the the the there theres", new int[] {263, 263, 263, 290, 290, 547}));
   }
 
@@ -103,9 +107,9 @@ class SentencePieceProcessorTest {
   }
 
   /**
-   * A hand-made BPE model exercising what the tiny model does not: an UNUSED piece ("bc", resegmented
-   * after merging), a USER_DEFINED piece ("<img>", never merged), score ties ("aa"), no byte
-   * fallback (unknown runs become one unk id) and optionally remove_extra_whitespaces.
+   * A hand-made BPE model exercising what the tiny model does not: an UNUSED piece ("bc",
+   * resegmented after merging), a USER_DEFINED piece ("<img>", never merged), score ties ("aa"), no
+   * byte fallback (unknown runs become one unk id) and optionally remove_extra_whitespaces.
    */
   private static SentencePieceProcessor synthetic(boolean removeExtraWhitespaces) {
     ModelProtoWriter w =
