@@ -58,8 +58,9 @@ public final class HfJsonTokenizer implements CumoTokenizer {
               .optTruncation(false)
               .optPadding(false)
               .build();
-    } catch (RuntimeException e) {
-      throw new IOException("cannot load " + file + " with DJL tokenizers: " + e.getMessage(), e);
+    } catch (RuntimeException | LinkageError e) {
+      // LinkageError: the native tokenizers library could not be loaded
+      throw new IOException("cannot load " + file + " with DJL tokenizers: " + e, e);
     }
     return new HfJsonTokenizer(tokenizer, vocab, config);
   }
