@@ -38,6 +38,11 @@ public final class Conformance {
         return testdata().resolve("conformance");
     }
 
+    /** A model directory such as {@code tiny-mistral}. */
+    public static Path modelDir(String name) {
+        return dir().resolve(name);
+    }
+
     public static synchronized JsonNode cases() {
         if (cases == null) {
             try {
@@ -91,6 +96,14 @@ public final class Conformance {
             m = Math.max(m, Math.abs((double) a[i] - b[i]));
         }
         return m;
+    }
+
+    public static java.util.List<String> strings(JsonNode array) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (JsonNode n : array) {
+            out.add(n.isNull() ? null : n.textValue());
+        }
+        return out;
     }
 
     public static int[] intArray(JsonNode node) {

@@ -1,7 +1,8 @@
 package io.flinkcumo.engine.text;
 
-import static io.flinkcumo.engine.text.ConformanceData.ints;
-import static io.flinkcumo.engine.text.ConformanceData.strings;
+import io.flinkcumo.engine.Conformance;
+import static io.flinkcumo.engine.Conformance.intArray;
+import static io.flinkcumo.engine.Conformance.strings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -28,7 +29,7 @@ class LlamaTokenizerConformanceTest {
         modelDir,
         dir -> {
           try {
-            return LlamaTokenizer.load(ConformanceData.modelDir(dir));
+            return LlamaTokenizer.load(Conformance.modelDir(dir));
           } catch (IOException e) {
             throw new UncheckedIOException(e);
           }
@@ -40,7 +41,7 @@ class LlamaTokenizerConformanceTest {
   }
 
   private static Stream<Arguments> entries(String section) {
-    JsonNode list = ConformanceData.cases().path("tokenizer_cases").path(section);
+    JsonNode list = Conformance.cases().path("tokenizer_cases").path(section);
     assertThat(list.size()).as("tokenizer_cases.%s", section).isPositive();
     return StreamSupport.stream(list.spliterator(), false).map(Arguments::of);
   }
@@ -58,7 +59,7 @@ class LlamaTokenizerConformanceTest {
   }
 
   static Stream<Arguments> promptCases() {
-    JsonNode cases = ConformanceData.cases().path("cases");
+    JsonNode cases = Conformance.cases().path("cases");
     assertThat(cases.size()).isPositive();
     return StreamSupport.stream(cases.spliterator(), false)
         .map(c -> Arguments.of(c.path("id").asText(), c));
@@ -69,7 +70,7 @@ class LlamaTokenizerConformanceTest {
   void encodeMatchesReference(JsonNode c) {
     int[] ids = mistral().encode(c.path("text").asText());
 
-    assertThat(ids).containsExactly(ints(c.path("ids")));
+    assertThat(ids).containsExactly(intArray(c.path("ids")));
     assertThat(mistral().piecesOf(ids)).containsExactlyElementsOf(strings(c.path("pieces")));
   }
 
@@ -77,13 +78,13 @@ class LlamaTokenizerConformanceTest {
   @MethodSource("imagePromptCases")
   void imagePromptMatchesReference(JsonNode c) {
     assertThat(mistral().encodeImagePrompt(c.path("prompt").asText()))
-        .containsExactly(ints(c.path("input_ids")));
+        .containsExactly(intArray(c.path("input_ids")));
   }
 
   @ParameterizedTest
   @MethodSource("decodeCases")
   void decodeMatchesReference(JsonNode c) {
-    int[] ids = ints(c.path("ids"));
+    int[] ids = intArray(c.path("ids"));
 
     assertThat(mistral().decode(ids)).isEqualTo(c.path("text").asText());
     assertThat(mistral().decode(ids, true)).isEqualTo(c.path("text_stripped").asText());
@@ -110,7 +111,7 @@ class LlamaTokenizerConformanceTest {
 
     int[] ids = tokenizer.encodeImagePrompt(c.path("prompt").asText());
 
-    assertThat(ids).containsExactly(ints(c.path("input_ids")));
+    assertThat(ids).containsExactly(intArray(c.path("input_ids")));
     assertThat(tokenizer.piecesOf(ids)).containsExactlyElementsOf(strings(c.path("input_pieces")));
     List<Integer> imagePositions = new ArrayList<>();
     for (int i = 0; i < ids.length; i++) {
@@ -130,13 +131,13 @@ class LlamaTokenizerConformanceTest {
   void greedyTextMatchesReference(String id, JsonNode c) {
     LlamaTokenizer tokenizer = tokenizer(c.path("model").asText());
 
-    assertThat(tokenizer.decode(ints(c.path("greedy_ids")), true))
+    assertThat(tokenizer.decode(intArray(c.path("greedy_ids")), true))
         .isEqualTo(c.path("greedy_text").asText());
   }
 
   @Test
   void specialIdsMatchConstants() {
-    JsonNode constants = ConformanceData.cases().path("constants");
+    JsonNode constants = Conformance.cases().path("constants");
 
     assertThat(mistral().bosId()).isEqualTo(constants.path("bos_id").intValue());
     assertThat(mistral().eosId()).isEqualTo(constants.path("eos_id").intValue());

@@ -1,5 +1,6 @@
 package io.flinkcumo.engine.text;
 
+import io.flinkcumo.engine.Conformance;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -17,13 +18,13 @@ class LlamaTokenizerTest {
 
   @BeforeAll
   static void load() throws IOException {
-    mistral = LlamaTokenizer.load(ConformanceData.modelDir("tiny-mistral"));
+    mistral = LlamaTokenizer.load(Conformance.modelDir("tiny-mistral"));
   }
 
   /** A directory with the tiny tokenizer.model and the given tokenizer_config.json (or none). */
   private static Path modelDir(Path dir, String tokenizerConfig) throws IOException {
     Files.copy(
-        ConformanceData.modelDir("tiny-mistral").resolve("tokenizer.model"),
+        Conformance.modelDir("tiny-mistral").resolve("tokenizer.model"),
         dir.resolve("tokenizer.model"));
     if (tokenizerConfig != null) {
       Files.writeString(dir.resolve("tokenizer_config.json"), tokenizerConfig);

@@ -1,5 +1,6 @@
 package io.flinkcumo.engine.text;
 
+import io.flinkcumo.engine.Conformance;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -19,7 +20,7 @@ class SentencePieceModelTest {
   @BeforeAll
   static void readTinyModel() throws IOException {
     tinyBytes =
-        Files.readAllBytes(ConformanceData.modelDir("tiny-mistral").resolve("tokenizer.model"));
+        Files.readAllBytes(Conformance.modelDir("tiny-mistral").resolve("tokenizer.model"));
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.flinkcumo.engine.text;
 
+import io.flinkcumo.engine.Conformance;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -25,7 +26,7 @@ class SentencePieceProcessorTest {
   static void loadTinyModel() throws IOException {
     tiny =
         SentencePieceProcessor.load(
-            ConformanceData.modelDir("tiny-mistral").resolve("tokenizer.model"));
+            Conformance.modelDir("tiny-mistral").resolve("tokenizer.model"));
   }
 
   static Stream<Arguments> trickyStrings() {
