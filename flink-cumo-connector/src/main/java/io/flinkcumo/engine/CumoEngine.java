@@ -1,0 +1,118 @@
+package io.flinkcumo.engine;
+
+import ai.djl.Device;
+import io.flinkcumo.engine.image.ClipImageProcessor;
+import io.flinkcumo.engine.image.ImageDecoder;
+import io.flinkcumo.engine.text.CumoTokenizer;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The whole CuMo pipeline behind one object a Flink operator can hold: load once, then
+ * {@link #prepare} requests on any thread (image decoding, CLIP preprocessing, tokenisation — the
+ * CPU work that should run in parallel subtasks) and {@link #run} prepared batches on the model's
+ * single device thread.
+ */
+public final class CumoEngine implements AutoCloseable {
+
+    /** A request turned into model input, with the caller-side time it took. */
+    public record Prepared(String id, ModelInput input, long preprocessNanos) {}
+
+    private final CumoModel model;
+    private final CumoTokenizer tokenizer;
+    private final ClipImageProcessor imageProcessor;
+
+    public CumoEngine(CumoModel model, CumoTokenizer tokenizer, ClipImageProcessor imageProcessor) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.imageProcessor = imageProcessor;
+    }
+
+    /** Loads model, tokenizer and image processor from a CuMo model directory. */
+    public static CumoEngine load(Path dir, Device device, Precision precision, ImageDecoder.Limits limits) throws IOException {
+        CumoTokenizer tokenizer = CumoTokenizer.load(dir);
+        try {
+            CumoModel model = CumoModel.load(dir, device, precision);
+            if (tokenizer.vocabSize() > model.config().llm().vocabSize()) {
+                model.close();
+                throw new IllegalArgumentException(
+                        "the tokenizer has " + tokenizer.vocabSize() + " tokens but the model's vocabulary is "
+                                + model.config().llm().vocabSize());
+            }
+            ClipImageProcessor.Options options = ClipImageProcessor.Options.DEFAULT
+                    .withAspectMode("square".equals(model.config().imageAspectRatio())
+                            ? ClipImageProcessor.AspectMode.SQUARE
+                            : ClipImageProcessor.AspectMode.PAD);
+            return new CumoEngine(model, tokenizer, new ClipImageProcessor(options, new ImageDecoder(limits)));
+        } catch (IOException | RuntimeException e) {
+            tokenizer.close();
+            throw e;
+        }
+    }
+
+    /** Loads on the CPU in float32 with default image limits. */
+    public static CumoEngine load(Path dir) throws IOException {
+        return load(dir, Device.cpu(), Precision.AUTO, ImageDecoder.Limits.DEFAULT);
+    }
+
+    public CumoModel model() {
+        return model;
+    }
+
+    public CumoTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /**
+     * Decodes and preprocesses the images and tokenises the prompt. Thread-safe; throws
+     * {@link io.flinkcumo.engine.image.InvalidImageException} or {@link IllegalArgumentException}
+     * naming what is wrong with this request.
+     */
+    public Prepared prepare(CumoRequest request) {
+        long t0 = System.nanoTime();
+        List<float[]> pixels = new ArrayList<>(request.images().size());
+        for (byte[] image : request.images()) {
+            pixels.add(imageProcessor.preprocess(image).data());
+        }
+        int[] ids = tokenizer.encodeImagePrompt(request.conversation().prompt());
+        return new Prepared(request.id(), new ModelInput(ids, pixels, request.config()), System.nanoTime() - t0);
+    }
+
+    /** Runs a batch of prepared requests together; results in order. */
+    public List<CumoResult> run(List<Prepared> batch) {
+        List<ModelOutput> outputs = model.generate(batch.stream().map(Prepared::input).toList());
+        List<CumoResult> results = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            ModelOutput o = outputs.get(i);
+            Prepared p = batch.get(i);
+            results.add(new CumoResult(
+                    p.id(),
+                    tokenizer.decode(o.tokenIds(), true),
+                    o.tokenIds(),
+                    o.stoppedOnEos(),
+                    o.promptPositions(),
+                    o.routing(),
+                    o.timings(),
+                    p.preprocessNanos()));
+        }
+        return results;
+    }
+
+    /** prepare + run for a batch. */
+    public List<CumoResult> answer(List<CumoRequest> requests) {
+        return run(requests.stream().map(this::prepare).toList());
+    }
+
+    @Override
+    public void close() {
+        try {
+            tokenizer.close();
+        } catch (Exception e) {
+            // the tokenizer holds at most a native handle; closing the model matters more
+        }
+        model.close();
+    }
+}

@@ -1,0 +1,110 @@
+package io.flinkcumo.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.flinkcumo.engine.CumoEngine;
+import io.flinkcumo.engine.CumoRequest;
+import io.flinkcumo.engine.CumoResult;
+import io.flinkcumo.engine.GenerationConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+/**
+ * {@code cumo bench}: the same work as the PyTorch eager peer ({@code shared/bench/pytorch_eager_bench.py}):
+ * each request is one image with a short question, greedy decoding; prints one JSON line per batch
+ * size with images/s, generated tokens/s and the time split.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure images/s and tokens/s on a model.")
+final class BenchCommand implements Callable<Integer> {
+
+    @Mixin
+    ModelOptions model;
+
+    @Option(names = "--batch", split = ",", defaultValue = "1,8", description = "Batch sizes (default ${DEFAULT-VALUE}).")
+    List<Integer> batches;
+
+    @Option(names = "--requests", defaultValue = "8", description = "Requests per batch size (default ${DEFAULT-VALUE}).")
+    int requests;
+
+    @Option(names = "--max-new-tokens", defaultValue = "32", description = "Default ${DEFAULT-VALUE}.")
+    int maxNewTokens;
+
+    @Option(names = "--images", description = "Directory of images (default: samples/images).")
+    Path images;
+
+    @Option(names = "--question", defaultValue = "Describe the image in one sentence.")
+    String question;
+
+    @Override
+    public Integer call() throws Exception {
+        Path dir = images != null ? images : ModelOptions.home().resolve("samples/images");
+        List<byte[]> files = new ArrayList<>();
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.filter(f -> f.toString().matches("(?i).*\\.(png|jpe?g)$")).sorted().toList()) {
+                files.add(Files.readAllBytes(p));
+            }
+        }
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException("no PNG or JPEG images in " + dir);
+        }
+        GenerationConfig config = GenerationConfig.greedy(maxNewTokens);
+        long loadStart = System.nanoTime();
+        try (CumoEngine engine = model.load()) {
+            double loadS = (System.nanoTime() - loadStart) / 1e9;
+            engine.answer(List.of(CumoRequest.of("warmup", files.get(0), question, GenerationConfig.greedy(2))));
+            ObjectMapper json = new ObjectMapper();
+            for (int batch : batches) {
+                double pre = 0, vision = 0, prefill = 0, decode = 0;
+                long tokens = 0;
+                int done = 0;
+                long wall0 = System.nanoTime();
+                while (done < requests) {
+                    int b = Math.min(batch, requests - done);
+                    List<CumoEngine.Prepared> prepared = new ArrayList<>();
+                    for (int i = 0; i < b; i++) {
+                        prepared.add(engine.prepare(CumoRequest.of("r" + (done + i), files.get((done + i) % files.size()), question, config)));
+                    }
+                    List<CumoResult> results = engine.run(prepared);
+                    pre += prepared.stream().mapToLong(CumoEngine.Prepared::preprocessNanos).sum() / 1e9;
+                    vision += results.get(0).timings().visionNanos() / 1e9;
+                    prefill += results.get(0).timings().prefillNanos() / 1e9;
+                    decode += results.get(0).timings().decodeNanos() / 1e9;
+                    tokens += results.stream().mapToLong(r -> r.tokenIds().length).sum();
+                    done += b;
+                }
+                double wall = (System.nanoTime() - wall0) / 1e9;
+                ObjectNode o = json.createObjectNode();
+                o.put("impl", "flink-cumo-djl-" + engine.model().dataType().toString().toLowerCase());
+                o.put("threads", Runtime.getRuntime().availableProcessors());
+                o.put("model", engine.model().config().modelType() + ":" + model.modelDir().getFileName());
+                o.put("batch", batch);
+                o.put("requests", requests);
+                o.put("max_new_tokens", maxNewTokens);
+                o.put("load_s", round(loadS));
+                o.put("wall_s", round(wall));
+                o.put("images_per_s", round(requests / wall));
+                o.put("generated_tokens", tokens);
+                o.put("tokens_per_s", round(tokens / wall));
+                ObjectNode split = o.putObject("split_s");
+                split.put("preprocess", round(pre));
+                split.put("vision_projector", round(vision));
+                split.put("prefill", round(prefill));
+                split.put("decode", round(decode));
+                System.out.println(json.writeValueAsString(o));
+            }
+        }
+        return 0;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+}
