@@ -45,9 +45,16 @@ public final class ImageDecoder {
         /** Pillow's pixel limit and 128 MiB of encoded bytes. */
         public static final Limits DEFAULT = new Limits(PILLOW_MAX_IMAGE_PIXELS, 128L << 20);
 
+        /** The most pixels an {@link RgbImage} (one byte array) can hold. */
+        public static final long MAX_RGB_PIXELS = (Integer.MAX_VALUE - 8) / 3;
+
         public Limits {
             if (maxPixels <= 0 || maxBytes <= 0) {
                 throw new IllegalArgumentException("limits must be positive");
+            }
+            if (maxPixels > MAX_RGB_PIXELS) {
+                throw new IllegalArgumentException("maxPixels " + maxPixels + " is above " + MAX_RGB_PIXELS
+                        + ", the most an RgbImage can hold");
             }
         }
     }
