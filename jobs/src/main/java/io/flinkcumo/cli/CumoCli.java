@@ -26,6 +26,11 @@ public final class CumoCli {
             }
             return 1;
         });
+        cli.setParameterExceptionHandler((e, a) -> {
+            CommandLine cmd = e.getCommandLine();
+            cmd.getErr().println("cumo " + cmd.getCommandName() + ": " + e.getMessage() + " (see: cumo " + cmd.getCommandName() + " --help)");
+            return 2;
+        });
         return cli.execute(args);
     }
 
