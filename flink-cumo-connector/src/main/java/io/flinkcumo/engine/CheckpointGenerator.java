@@ -28,6 +28,7 @@ public final class CheckpointGenerator {
     /** Sizes of the generated model. */
     public record Spec(
             boolean mixtral,
+            int imageSize,
             int visionHidden,
             int visionIntermediate,
             int visionLayers,
@@ -44,9 +45,15 @@ public final class CheckpointGenerator {
             int shards,
             long seed) {
 
+        public Spec {
+            if (imageSize % 14 != 0) {
+                throw new IllegalArgumentException("image size must be a multiple of the patch size 14, got " + imageSize);
+            }
+        }
+
         /** The small default (the conformance checkpoints' sizes). */
         public static Spec tiny(boolean mixtral) {
-            return new Spec(mixtral, 64, 128, 3, 4, 64, 160, 2, 4, 2, 4, 2, 4, Dtype.BF16, 2, 42);
+            return new Spec(mixtral, 336, 64, 128, 3, 4, 64, 160, 2, 4, 2, 4, 2, 4, Dtype.BF16, 2, 42);
         }
     }
 
@@ -160,7 +167,7 @@ public final class CheckpointGenerator {
         String v = "model.vision_tower.vision_model.";
         int d = spec.visionHidden();
         int f = spec.visionIntermediate();
-        int patches = (336 / 14) * (336 / 14);
+        int patches = (spec.imageSize() / 14) * (spec.imageSize() / 14);
         t.put(v + "embeddings.class_embedding", s(d));
         t.put(v + "embeddings.patch_embedding.weight", s(d, 3, 14, 14));
         t.put(v + "embeddings.position_embedding.weight", s(patches + 1, d));
@@ -249,7 +256,7 @@ public final class CheckpointGenerator {
         v.put("intermediate_size", spec.visionIntermediate());
         v.put("num_hidden_layers", spec.visionLayers());
         v.put("num_attention_heads", spec.visionHeads());
-        v.put("image_size", 336);
+        v.put("image_size", spec.imageSize());
         v.put("patch_size", 14);
         v.put("layer_norm_eps", 1e-5);
         v.put("hidden_act", "quick_gelu");

@@ -43,6 +43,7 @@ public final class CumoEngine implements AutoCloseable {
                                 + model.config().llm().vocabSize());
             }
             ClipImageProcessor.Options options = ClipImageProcessor.Options.DEFAULT
+                    .withImageSize(model.config().vision().imageSize())
                     .withAspectMode("square".equals(model.config().imageAspectRatio())
                             ? ClipImageProcessor.AspectMode.SQUARE
                             : ClipImageProcessor.AspectMode.PAD);

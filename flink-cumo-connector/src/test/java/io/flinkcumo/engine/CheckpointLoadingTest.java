@@ -29,7 +29,7 @@ class CheckpointLoadingTest {
         CheckpointGenerator.Spec t = CheckpointGenerator.Spec.tiny(mixtral);
         Path dir = tmp.resolve(mixtral ? "mixtral" : "mistral");
         new CheckpointGenerator(new CheckpointGenerator.Spec(
-                t.mixtral(), t.visionHidden(), t.visionIntermediate(), t.visionLayers(), t.visionHeads(), t.hidden(),
+                t.mixtral(), t.imageSize(), t.visionHidden(), t.visionIntermediate(), t.visionLayers(), t.visionHeads(), t.hidden(),
                 t.intermediate(), t.layers(), t.heads(), t.kvHeads(), t.experts(), t.topK(), t.llmExperts(), t.dtype(), shards, 7))
                 .write(dir);
         return dir;

@@ -24,6 +24,9 @@ final class InitTinyCommand implements Callable<Integer> {
     @Option(names = "--llm", defaultValue = "mistral", description = "Language model: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
     Llm llm;
 
+    @Option(names = "--image-size", defaultValue = "336", description = "Crop size, a multiple of 14 (default ${DEFAULT-VALUE}).")
+    int imageSize;
+
     @Option(names = "--vision-hidden", defaultValue = "64", description = "CLIP width (default ${DEFAULT-VALUE}).")
     int visionHidden;
 
@@ -69,7 +72,7 @@ final class InitTinyCommand implements Callable<Integer> {
                     "need --vision-layers >= 2, --hidden divisible by --heads, --heads by --kv-heads, --vision-hidden by --vision-heads");
         }
         CheckpointGenerator.Spec spec = new CheckpointGenerator.Spec(
-                llm == Llm.mixtral, visionHidden, visionHidden * 2, visionLayers, visionHeads, hidden, hidden * 5 / 2,
+                llm == Llm.mixtral, imageSize, visionHidden, visionHidden * 2, visionLayers, visionHeads, hidden, hidden * 5 / 2,
                 layers, heads, kvHeads, 4, 2, 4, dtype, shards, seed);
         new CheckpointGenerator(spec).write(out);
         System.out.println("wrote a random " + llm + " CuMo checkpoint to " + out);

@@ -77,6 +77,11 @@ public final class ClipImageProcessor {
             return new Options(imageSize, mean, std, mode, maxCanvasSide);
         }
 
+        /** The same options with another crop size (the checkpoint's {@code vision_config.image_size}). */
+        public Options withImageSize(int size) {
+            return new Options(size, mean, std, aspectMode, maxCanvasSide);
+        }
+
         /** LLaVA's padding colour {@code int(255 * mean)} per channel: (122, 116, 104) for CLIP. */
         public int[] padColor() {
             int[] color = new int[3];

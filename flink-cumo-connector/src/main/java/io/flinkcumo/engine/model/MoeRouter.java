@@ -10,8 +10,24 @@ import ai.djl.ndarray.types.DataType;
  */
 public final class MoeRouter {
 
-    /** Decisions for N token rows: top-k ids and renormalised weights, [N × k] row-major. */
-    public record Decision(int[] topIdx, float[] topW, float[] probs, int experts, int k) {}
+    /**
+     * Decisions for N token rows: top-k ids and renormalised weights on the host ([N × k]
+     * row-major, for statistics), and the router's logits and float32 probabilities [N, E] on the
+     * device (the gate weights the block applies are gathered from them, so gradients reach the
+     * router when training).
+     */
+    public record Decision(int[] topIdx, float[] topW, float[] probs, int experts, int k, NDArray logits, NDArray deviceProbs) {
+
+        /** The renormalised top-k weights [N, k] gathered from the device probabilities. */
+        public NDArray gateWeights() {
+            long[] idx = new long[topIdx.length];
+            for (int i = 0; i < idx.length; i++) {
+                idx[i] = topIdx[i];
+            }
+            NDArray top = deviceProbs.gather(deviceProbs.getManager().create(idx, new ai.djl.ndarray.types.Shape(idx.length / k, k)), 1);
+            return top.div(top.sum(new int[] {1}, true));
+        }
+    }
 
     private final Linear gate;
     private final int topK;
@@ -46,7 +62,7 @@ public final class MoeRouter {
             }
             selectTopK(p, t * experts, experts, idx, w, t * topK);
         }
-        return new Decision(idx, w, p, experts, topK);
+        return new Decision(idx, w, p, experts, topK, logits, probs);
     }
 
     /** Descending top-k of p[off..off+experts) (ties: lower index first), then divided by their sum. */

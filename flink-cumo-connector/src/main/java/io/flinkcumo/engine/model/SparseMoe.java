@@ -98,7 +98,7 @@ public final class SparseMoe implements FeedForward {
         }
         outputs.add(m.zeros(new Shape(1, outFeatures), u.getDataType())); // the row padding slots read
         NDArray y = NDArrays.concat(outputs, 0); // [total + 1, D_out]
-        NDArray w = m.create(d.topW(), new Shape(n, k, 1)).toType(u.getDataType(), false);
+        NDArray w = d.gateWeights().toType(u.getDataType(), false).reshape(n, k, 1); // padding rows read the zero row
         return y.get(m.create(slotPos)).reshape(n, k, outFeatures).mul(w).sum(new int[] {1}); // [N, D_out]
     }
 }
