@@ -33,6 +33,7 @@ public final class CumoEngine implements AutoCloseable {
 
     /** Loads model, tokenizer and image processor from a CuMo model directory. */
     public static CumoEngine load(Path dir, Device device, Precision precision, ImageDecoder.Limits limits) throws IOException {
+        CumoConfig.load(dir); // a directory without a CuMo config.json is reported as such first
         CumoTokenizer tokenizer = CumoTokenizer.load(dir);
         try {
             CumoModel model = CumoModel.load(dir, device, precision);
