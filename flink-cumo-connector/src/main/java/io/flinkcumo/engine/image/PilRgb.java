@@ -23,8 +23,8 @@ import java.awt.image.Raster;
  *       byte ({@code v >> 8}), but opens 16-bit gray without alpha as an integer image (mode
  *       {@code I;16}, {@code I} before Pillow 10) whose RGB conversion <em>clamps</em> to 0..255
  *       ({@code min(v, 255)}): most such images turn white. That is reproduced on purpose.</li>
- *   <li>CMYK (JPEG): Pillow's naive {@code cmyk2rgb}, {@code R = (255-K) - round((255-K)*C/255)},
- *       no ICC profile.</li>
+ *   <li>CMYK and YCCK JPEG: see {@link #fromJpegCmyk}; Pillow's naive {@code cmyk2rgb},
+ *       {@code R = (255-K) - round((255-K)*C/255)}, no ICC profile.</li>
  * </ul>
  */
 final class PilRgb {
@@ -97,22 +97,48 @@ final class PilRgb {
                     }
                 };
             }
-            case ColorSpace.TYPE_CMYK -> {
-                if (bits[0] != 8) {
-                    throw new InvalidImageException("unsupported " + bits[0] + "-bit CMYK image");
-                }
-                return (s, bands, width, out, off) -> {
-                    for (int x = 0; x < width; x++) {
-                        int nk = 255 - s[x * bands + 3];
-                        for (int c = 0; c < 3; c++) {
-                            out[off++] = (byte) clip8(nk - mulDiv255(s[x * bands + c], nk));
-                        }
-                    }
-                };
-            }
             default -> throw new InvalidImageException(
                     "unsupported colour space (java.awt.color.ColorSpace type " + type + ")");
         }
+    }
+
+    /**
+     * A 4-component JPEG from its undecoded raster (as libjpeg returns it without colour
+     * conversion) the way Pillow sees it: libjpeg turns YCCK (Adobe transform 2) into CMYK with its
+     * YCbCr tables and {@code C = 255 - R}; Pillow always reads CMYK JPEGs with Adobe polarity
+     * (inverted, rawmode {@code CMYK;I}); then its naive {@code cmyk2rgb}.
+     */
+    static RgbImage fromJpegCmyk(Raster raster, boolean ycck) {
+        int w = raster.getWidth();
+        int h = raster.getHeight();
+        byte[] out = new byte[Math.multiplyExact(Math.multiplyExact(w, h), 3)];
+        int[] px = new int[w * 4];
+        int[] rgb = new int[3];
+        int o = 0;
+        for (int y = 0; y < h; y++) {
+            raster.getPixels(raster.getMinX(), raster.getMinY() + y, w, 1, px);
+            for (int x = 0; x < w; x++) {
+                int p = x * 4;
+                int c;
+                int m;
+                int ye;
+                if (ycck) { // stored C = 255 - R(YCC), so Pillow's inverted C = R(YCC)
+                    LibjpegYcc.toRgb(px[p], px[p + 1], px[p + 2], rgb);
+                    c = rgb[0];
+                    m = rgb[1];
+                    ye = rgb[2];
+                } else {
+                    c = 255 - px[p];
+                    m = 255 - px[p + 1];
+                    ye = 255 - px[p + 2];
+                }
+                int nk = px[p + 3]; // 255 - K with K = 255 - stored
+                out[o++] = (byte) clip8(nk - mulDiv255(c, nk));
+                out[o++] = (byte) clip8(nk - mulDiv255(m, nk));
+                out[o++] = (byte) clip8(nk - mulDiv255(ye, nk));
+            }
+        }
+        return new RgbImage(w, h, out);
     }
 
     /** An n-bit sample as 8 bits: high byte when wider, Pillow's integer scaling when narrower. */

@@ -49,6 +49,10 @@ class ImageDecoderFormatsTest {
         "progressive.jpg,    RGB,  8, 1.0",
         "gray.jpg,           L,    8, 1.0",
         "cmyk.jpg,           CMYK, 8, 1.0",
+        "ycck.jpg,           CMYK, 8, 1.0",
+        "icc_linear_png.png, RGB,  0, 0",
+        "icc_linear_jpeg.jpg, RGB, 8, 1.0",
+        "icc_linear_webp.webp, RGB, 0, 0",
     })
     void matchesPillow(String file, String mode, double maxDiff, double maxMeanDiff) {
         RgbImage actual = DECODER.decode(resource(file));
