@@ -19,7 +19,7 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * Python reference does with {@code PIL.Image.open(...).convert("RGB")}: see {@link PilRgb} for
  * the pixel rules. Like Pillow it applies no colour management (embedded ICC profiles are
  * removed before decoding, see {@link EmbeddedProfiles}), ignores EXIF orientation and takes the
- * first frame of a GIF.
+ * first frame of a GIF, placed on its logical screen ({@link GifScreen}).
  *
  * <p>Hostile input is rejected with an {@link InvalidImageException} naming the problem, never
  * another exception type: empty or oversized input, unknown formats, and images whose header
@@ -94,6 +94,7 @@ public final class ImageDecoder {
             return switch (format) {
                 case "JPEG" -> decodeJpeg(EmbeddedProfiles.jpeg(encoded));
                 case "WEBP" -> decodeImage(EmbeddedProfiles.webp(encoded), format);
+                case "GIF" -> decodeGif(encoded);
                 default -> decodeImage(encoded, format);
             };
         } catch (InvalidImageException e) {
@@ -105,6 +106,15 @@ public final class ImageDecoder {
 
     private RgbImage decodeImage(byte[] bytes, String format) throws IOException {
         return withReader(bytes, format, reader -> PilRgb.convert(reader.read(0, reader.getDefaultReadParam())));
+    }
+
+    /** The first frame on its logical screen, as Pillow shows it (see {@link GifScreen}). */
+    private RgbImage decodeGif(byte[] bytes) throws IOException {
+        return withReader(bytes, "GIF", reader -> {
+            GifScreen.Layout layout = GifScreen.layout(reader, reader.getWidth(0), reader.getHeight(0));
+            checkSize(layout.width(), layout.height(), "GIF");
+            return GifScreen.compose(reader.read(0, reader.getDefaultReadParam()), layout);
+        });
     }
 
     /** CMYK/YCCK JPEGs are read undecoded (ImageIO would colour-convert them) and converted like Pillow. */
@@ -135,7 +145,7 @@ public final class ImageDecoder {
                 reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
                 RgbImage image = decoding.apply(reader);
                 rejectTruncation(warnings, format);
-                if (image.width() != width || image.height() != height) {
+                if (image.width() < width || image.height() < height) {
                     throw new InvalidImageException(format + " decoded to " + image.width() + "x" + image.height()
                             + " but its header declares " + width + "x" + height);
                 }
