@@ -52,7 +52,7 @@ final class GifScreen {
 
     /** The decoded frame placed on the canvas of {@code layout} (the frame itself when it covers it). */
     static RgbImage compose(BufferedImage frame, Layout layout) {
-        RgbImage pixels = PilRgb.convert(frame);
+        RgbImage pixels = PilRgb.convert(frame, false);
         if (layout.width() == pixels.width() && layout.height() == pixels.height()) {
             return pixels;
         }

@@ -105,7 +105,15 @@ public final class ImageDecoder {
     }
 
     private RgbImage decodeImage(byte[] bytes, String format) throws IOException {
-        return withReader(bytes, format, reader -> PilRgb.convert(reader.read(0, reader.getDefaultReadParam())));
+        boolean integerGray = format.equals("PNG") && isSixteenBitGrayPng(bytes);
+        return withReader(bytes, format,
+                reader -> PilRgb.convert(reader.read(0, reader.getDefaultReadParam()), integerGray));
+    }
+
+    /** IHDR bit depth 16 and colour type 0 (gray without alpha channel): Pillow's mode I;16. */
+    private static boolean isSixteenBitGrayPng(byte[] png) {
+        return png.length > 25 && png[12] == 'I' && png[13] == 'H' && png[14] == 'D' && png[15] == 'R'
+                && png[24] == 16 && png[25] == 0;
     }
 
     /** The first frame on its logical screen, as Pillow shows it (see {@link GifScreen}). */

@@ -20,9 +20,12 @@ import java.awt.image.Raster;
  *   <li>Fewer than 8 bits per sample (1/2/4-bit PNG gray, 5/6-bit BMP fields): scaled to 8 bits as
  *       Pillow's unpackers do, {@code v * 255 / (2^bits - 1)} (exact for 1, 2 and 4 bits).</li>
  *   <li>16 bits per sample: Pillow reads 16-bit RGB(A) and gray+alpha PNGs by keeping the high
- *       byte ({@code v >> 8}), but opens 16-bit gray without alpha as an integer image (mode
- *       {@code I;16}, {@code I} before Pillow 10) whose RGB conversion <em>clamps</em> to 0..255
- *       ({@code min(v, 255)}): most such images turn white. That is reproduced on purpose.</li>
+ *       byte ({@code v >> 8}), but opens 16-bit gray PNGs (colour type 0, with or without tRNS)
+ *       as an integer image (mode {@code I;16}, {@code I} before Pillow 10) whose RGB conversion
+ *       <em>clamps</em> to 0..255 ({@code min(v, 255)}): most such images turn white. That is
+ *       reproduced on purpose.</li>
+ *   <li>Palette indices beyond the palette (invalid per the PNG and GIF specifications) take the
+ *       last entry; Pillow's result for them is not reproduced.</li>
  *   <li>CMYK and YCCK JPEG: see {@link #fromJpegCmyk}; Pillow's naive {@code cmyk2rgb},
  *       {@code R = (255-K) - round((255-K)*C/255)}, no ICC profile.</li>
  * </ul>
@@ -31,12 +34,17 @@ final class PilRgb {
 
     private PilRgb() {}
 
-    static RgbImage convert(BufferedImage image) {
+    /**
+     * Converts decoded pixels. {@code integerGray} says that Pillow opens this file's gray samples
+     * as an integer image (16-bit gray PNG, colour type 0, also when ImageIO adds alpha for a tRNS
+     * chunk), whose RGB conversion clamps instead of keeping the high byte.
+     */
+    static RgbImage convert(BufferedImage image, boolean integerGray) {
         ColorModel cm = image.getColorModel();
         Raster raster = image.getRaster();
         int w = image.getWidth();
         int h = image.getHeight();
-        RowConverter converter = converterFor(cm);
+        RowConverter converter = converterFor(cm, integerGray);
         byte[] out = new byte[Math.multiplyExact(Math.multiplyExact(w, h), 3)];
         int[] samples = new int[w * raster.getNumBands()];
         for (int y = 0; y < h; y++) {
@@ -51,7 +59,7 @@ final class PilRgb {
         void convert(int[] samples, int bands, int width, byte[] out, int offset);
     }
 
-    private static RowConverter converterFor(ColorModel cm) {
+    private static RowConverter converterFor(ColorModel cm, boolean integerGray) {
         if (cm instanceof IndexColorModel icm) {
             int size = icm.getMapSize();
             byte[] r = new byte[size];
@@ -73,14 +81,13 @@ final class PilRgb {
         int type = cm.getColorSpace().getType();
         switch (type) {
             case ColorSpace.TYPE_GRAY -> {
-                // Pillow: 16-bit gray alone is mode I;16 (clamped), with alpha it is unpacked to 8 bits
-                boolean clamp16 = bits[0] == 16 && !cm.hasAlpha();
+                boolean clamp = integerGray && bits[0] > 8;
                 int shift = bits[0] > 8 ? bits[0] - 8 : 0;
                 int max = (1 << bits[0]) - 1;
                 return (s, bands, width, out, off) -> {
                     for (int x = 0; x < width; x++) {
                         int v = s[x * bands];
-                        byte g = (byte) (clamp16 ? Math.min(v, 255) : to8(v, bits[0], shift, max));
+                        byte g = (byte) (clamp ? Math.min(v, 255) : to8(v, bits[0], shift, max));
                         out[off++] = g;
                         out[off++] = g;
                         out[off++] = g;

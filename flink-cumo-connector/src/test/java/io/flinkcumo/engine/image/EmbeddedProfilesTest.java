@@ -57,7 +57,8 @@ class EmbeddedProfilesTest {
         assertThat(contains(webp, "ICCP")).isTrue();
         assertThat(contains(stripped, "ICCP")).isFalse();
         assertThat(stripped).hasSize(webp.length - 8 - 488);
-        assertThat(ByteBuffer.wrap(stripped, 4, 4).order(ByteOrder.LITTLE_ENDIAN).getInt()).isEqualTo(stripped.length - 8);
+        int riffSize = ByteBuffer.wrap(stripped, 4, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
+        assertThat(riffSize).isEqualTo(stripped.length - 8);
         assertThat(new String(stripped, 12, 4, StandardCharsets.US_ASCII)).isEqualTo("VP8X");
         assertThat(webp[20] & 0x20).isEqualTo(0x20);
         assertThat(stripped[20] & 0x20).isZero();

@@ -41,6 +41,7 @@ class ImageDecoderFormatsTest {
         "bilevel.png,        1,    0, 0",
         "gray_alpha.png,     LA,   0, 0",
         "gray16.png,         I;16, 0, 0",
+        "gray16_trns.png,    I;16, 0, 0",
         "animated.gif,       P,    0, 0",
         "offset_frame.gif,   P,    0, 0",
         "rgb24.bmp,          RGB,  0, 0",

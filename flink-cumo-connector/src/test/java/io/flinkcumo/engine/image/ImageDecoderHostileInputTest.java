@@ -91,8 +91,8 @@ class ImageDecoderHostileInputTest {
         // either a decoded image or InvalidImageException
         Random random = new Random(7);
         for (String file : new String[] {"images/chelsea.png", "images/tiny_97x31.jpg", "images/nebula_alpha.png",
-                "ycck.jpg", "icc_linear_jpeg.jpg", "icc_linear_webp.webp", "lossy.webp", "animated.gif", "offset_frame.gif",
-                "rgb24.bmp"}) {
+                "ycck.jpg", "icc_linear_jpeg.jpg", "icc_linear_webp.webp", "lossy.webp", "animated.gif",
+                "offset_frame.gif", "rgb24.bmp"}) {
             byte[] whole = file.startsWith("images/")
                     ? ConformanceData.bytes(ConformanceData.root().resolve(file))
                     : ImageDecoderFormatsTest.resource(file);
