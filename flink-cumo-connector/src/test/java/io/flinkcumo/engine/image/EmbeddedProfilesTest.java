@@ -13,7 +13,7 @@ class EmbeddedProfilesTest {
 
     @Test
     void jpegLosesOnlyItsIccSegment() {
-        byte[] jpeg = ImageDecoderFormatsTest.resource("icc_linear_jpeg.jpg");
+        byte[] jpeg = Fixtures.resource("icc_linear_jpeg.jpg");
         EmbeddedProfiles.Jpeg stripped = EmbeddedProfiles.jpeg(jpeg);
         int segment = 2 + 2 + "ICC_PROFILE\0".length() + 2 + 488; // marker, length, id, chunk no/count, profile
         assertThat(stripped.bytes()).hasSize(jpeg.length - segment);
@@ -28,17 +28,17 @@ class EmbeddedProfilesTest {
 
     @Test
     void jpegWithoutProfileIsReturnedAsIs() {
-        byte[] cmyk = ImageDecoderFormatsTest.resource("cmyk.jpg");
+        byte[] cmyk = Fixtures.resource("cmyk.jpg");
         EmbeddedProfiles.Jpeg info = EmbeddedProfiles.jpeg(cmyk);
         assertThat(info.bytes()).isSameAs(cmyk);
         assertThat(info.components()).isEqualTo(4);
         assertThat(info.adobeTransform()).isEqualTo(0);
-        assertThat(EmbeddedProfiles.jpeg(ImageDecoderFormatsTest.resource("ycck.jpg")).adobeTransform()).isEqualTo(2);
+        assertThat(EmbeddedProfiles.jpeg(Fixtures.resource("ycck.jpg")).adobeTransform()).isEqualTo(2);
     }
 
     @Test
     void malformedJpegHeadersAreLeftAlone() {
-        byte[] jpeg = ImageDecoderFormatsTest.resource("icc_linear_jpeg.jpg");
+        byte[] jpeg = Fixtures.resource("icc_linear_jpeg.jpg");
         for (int cut = 0; cut < 600; cut += 7) {
             byte[] truncated = Arrays.copyOf(jpeg, cut);
             EmbeddedProfiles.Jpeg result = EmbeddedProfiles.jpeg(truncated);
@@ -52,7 +52,7 @@ class EmbeddedProfilesTest {
 
     @Test
     void webpLosesItsIccpChunkAndFlag() {
-        byte[] webp = ImageDecoderFormatsTest.resource("icc_linear_webp.webp");
+        byte[] webp = Fixtures.resource("icc_linear_webp.webp");
         byte[] stripped = EmbeddedProfiles.webp(webp);
         assertThat(contains(webp, "ICCP")).isTrue();
         assertThat(contains(stripped, "ICCP")).isFalse();
@@ -62,7 +62,7 @@ class EmbeddedProfilesTest {
         assertThat(new String(stripped, 12, 4, StandardCharsets.US_ASCII)).isEqualTo("VP8X");
         assertThat(webp[20] & 0x20).isEqualTo(0x20);
         assertThat(stripped[20] & 0x20).isZero();
-        byte[] plain = ImageDecoderFormatsTest.resource("lossless.webp");
+        byte[] plain = Fixtures.resource("lossless.webp");
         assertThat(EmbeddedProfiles.webp(plain)).isSameAs(plain);
     }
 

@@ -95,7 +95,7 @@ class ImageDecoderHostileInputTest {
                 "offset_frame.gif", "rgb24.bmp"}) {
             byte[] whole = file.startsWith("images/")
                     ? ConformanceData.bytes(ConformanceData.root().resolve(file))
-                    : ImageDecoderFormatsTest.resource(file);
+                    : Fixtures.resource(file);
             for (int trial = 0; trial < 60; trial++) {
                 byte[] bytes = whole.clone();
                 int flips = 1 + random.nextInt(8);
