@@ -36,10 +36,10 @@ public final class ClipImageProcessor {
         SQUARE
     }
 
-    /** OpenAI CLIP normalisation mean (as in the preprocessor config, float64). */
-    public static final double[] CLIP_MEAN = {0.48145466, 0.4578275, 0.40821073};
+    /** OpenAI CLIP normalisation mean (as in the preprocessor config, float64); see {@link Options#DEFAULT}. */
+    private static final double[] CLIP_MEAN = {0.48145466, 0.4578275, 0.40821073};
     /** OpenAI CLIP normalisation std. */
-    public static final double[] CLIP_STD = {0.26862954, 0.26130258, 0.27577711};
+    private static final double[] CLIP_STD = {0.26862954, 0.26130258, 0.27577711};
 
     /**
      * Preprocessing options: output side {@code imageSize}, per-channel {@code mean}/{@code std},

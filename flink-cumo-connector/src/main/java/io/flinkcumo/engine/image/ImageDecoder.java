@@ -1,6 +1,5 @@
 package io.flinkcumo.engine.image;
 
-import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -17,14 +16,16 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Decodes encoded image bytes (PNG, JPEG, GIF, BMP, WebP) into an {@link RgbImage} the way the
- * Python reference does with {@code PIL.Image.open(...).convert("RGB")} (see {@link PilRgb} for
- * the conversion rules; GIF: first frame). EXIF orientation is ignored, as in the reference.
+ * Python reference does with {@code PIL.Image.open(...).convert("RGB")}: see {@link PilRgb} for
+ * the pixel rules. Like Pillow it applies no colour management (embedded ICC profiles are
+ * removed before decoding, see {@link EmbeddedProfiles}), ignores EXIF orientation and takes the
+ * first frame of a GIF, placed on its logical screen ({@link GifScreen}).
  *
  * <p>Hostile input is rejected with an {@link InvalidImageException} naming the problem, never
  * another exception type: empty or oversized input, unknown formats, and images whose header
  * declares more than {@link Limits#maxPixels()} pixels (checked before any pixel is allocated).
- * Truncated files are rejected too, as Pillow does by default (libjpeg would otherwise fill the
- * missing part of a JPEG with gray).
+ * Truncated files are rejected too, as Pillow does by default (libjpeg would otherwise pad a cut
+ * JPEG with gray).
  *
  * <p>Instances are immutable and thread-safe.
  */
@@ -88,14 +89,14 @@ public final class ImageDecoder {
                     "encoded image is " + encoded.length + " bytes, above the limit of " + limits.maxBytes());
         }
         String format = "image";
-        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded))) {
-            ImageReader reader = readerFor(in, encoded);
-            format = formatOf(reader);
-            try {
-                return read(reader, in, format);
-            } finally {
-                reader.dispose();
-            }
+        try {
+            format = detectFormat(encoded);
+            return switch (format) {
+                case "JPEG" -> decodeJpeg(EmbeddedProfiles.jpeg(encoded));
+                case "WEBP" -> decodeImage(EmbeddedProfiles.webp(encoded), format);
+                case "GIF" -> decodeGif(encoded);
+                default -> decodeImage(encoded, format);
+            };
         } catch (InvalidImageException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
@@ -103,46 +104,114 @@ public final class ImageDecoder {
         }
     }
 
-    private RgbImage read(ImageReader reader, ImageInputStream in, String format) throws IOException {
-        reader.setInput(in, true, false);
-        int width = reader.getWidth(0);
-        int height = reader.getHeight(0);
-        long pixels = (long) width * height;
+    private RgbImage decodeImage(byte[] bytes, String format) throws IOException {
+        boolean integerGray = format.equals("PNG") && isSixteenBitGrayPng(bytes);
+        return withReader(bytes, format,
+                reader -> PilRgb.convert(reader.read(0, reader.getDefaultReadParam()), integerGray));
+    }
+
+    /** IHDR bit depth 16 and colour type 0 (gray without alpha channel): Pillow's mode I;16. */
+    private static boolean isSixteenBitGrayPng(byte[] png) {
+        return png.length > 25 && png[12] == 'I' && png[13] == 'H' && png[14] == 'D' && png[15] == 'R'
+                && png[24] == 16 && png[25] == 0;
+    }
+
+    /** The first frame on its logical screen, as Pillow shows it (see {@link GifScreen}). */
+    private RgbImage decodeGif(byte[] bytes) throws IOException {
+        return withReader(bytes, "GIF", reader -> {
+            GifScreen.Layout layout = GifScreen.layout(reader, reader.getWidth(0), reader.getHeight(0));
+            checkSize(layout.width(), layout.height(), "GIF");
+            return GifScreen.compose(reader.read(0, reader.getDefaultReadParam()), layout);
+        });
+    }
+
+    /** CMYK/YCCK JPEGs are read undecoded (ImageIO would colour-convert them) and converted like Pillow. */
+    private RgbImage decodeJpeg(EmbeddedProfiles.Jpeg jpeg) throws IOException {
+        if (jpeg.components() != 4) {
+            return decodeImage(jpeg.bytes(), "JPEG");
+        }
+        boolean ycck = jpeg.adobeTransform() == 2;
+        return withReader(jpeg.bytes(), "JPEG",
+                reader -> PilRgb.fromJpegCmyk(reader.readRaster(0, reader.getDefaultReadParam()), ycck));
+    }
+
+    /** Decoding step run on a reader whose header passed the size check. */
+    @FunctionalInterface
+    private interface Decoding {
+        RgbImage apply(ImageReader reader) throws IOException;
+    }
+
+    private RgbImage withReader(byte[] bytes, String format, Decoding decoding) throws IOException {
+        try (ImageInputStream in = stream(bytes)) {
+            ImageReader reader = readerFor(in, format);
+            try {
+                reader.setInput(in, true, false);
+                int width = reader.getWidth(0);
+                int height = reader.getHeight(0);
+                checkSize(width, height, format);
+                List<String> warnings = new ArrayList<>();
+                reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+                RgbImage image = decoding.apply(reader);
+                rejectTruncation(warnings, format);
+                if (image.width() < width || image.height() < height) {
+                    throw new InvalidImageException(format + " decoded to " + image.width() + "x" + image.height()
+                            + " but its header declares " + width + "x" + height);
+                }
+                return image;
+            } finally {
+                reader.dispose();
+            }
+        }
+    }
+
+    private void checkSize(int width, int height, String format) {
         if (width <= 0 || height <= 0) {
             throw new InvalidImageException(format + " header declares an empty image " + width + "x" + height);
         }
+        long pixels = (long) width * height;
         if (pixels > limits.maxPixels()) {
             throw new InvalidImageException("image is " + width + "x" + height + " = " + pixels
                     + " pixels, above the limit of " + limits.maxPixels());
         }
-        List<String> warnings = new ArrayList<>();
-        reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
-        BufferedImage image = reader.read(0, reader.getDefaultReadParam());
+    }
+
+    /** libjpeg reports a cut-off file only as a warning (and pads the image with gray). */
+    private static void rejectTruncation(List<String> warnings, String format) {
         for (String warning : warnings) {
             String w = warning.toLowerCase(Locale.ROOT);
             if (w.contains("truncat") || w.contains("premature end") || w.contains("missing eoi")) {
                 throw new InvalidImageException("truncated or corrupt " + format + ": " + warning);
             }
         }
-        if (image.getWidth() != width || image.getHeight() != height) {
-            throw new InvalidImageException(format + " decoded to " + image.getWidth() + "x" + image.getHeight()
-                    + " but its header declares " + width + "x" + height);
-        }
-        return PilRgb.convert(image);
     }
 
-    /** The first registered reader that recognises the bytes as one of {@link #FORMATS}. */
-    private static ImageReader readerFor(ImageInputStream in, byte[] encoded) {
+    private static String detectFormat(byte[] encoded) throws IOException {
+        try (ImageInputStream in = stream(encoded)) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            while (readers.hasNext()) {
+                ImageReader reader = readers.next();
+                String format = formatOf(reader);
+                reader.dispose();
+                if (format != null) {
+                    return format;
+                }
+            }
+        }
+        throw new InvalidImageException("not a recognised image format (first bytes " + hex(encoded, 8)
+                + "); supported: " + String.join(", ", FORMATS.stream().sorted().toList()));
+    }
+
+    /** The first registered reader for {@code format} that accepts the stream. */
+    private static ImageReader readerFor(ImageInputStream in, String format) {
         Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
         while (readers.hasNext()) {
             ImageReader reader = readers.next();
-            if (formatOf(reader) != null) {
+            if (format.equals(formatOf(reader))) {
                 return reader;
             }
             reader.dispose();
         }
-        throw new InvalidImageException("not a recognised image format (first bytes " + hex(encoded, 8)
-                + "); supported: " + String.join(", ", FORMATS.stream().sorted().toList()));
+        throw new InvalidImageException("corrupt " + format + ": no reader accepts it");
     }
 
     /** The supported format the reader decodes, or null. */
@@ -154,6 +223,10 @@ public final class ImageDecoder {
             }
         }
         return null;
+    }
+
+    private static ImageInputStream stream(byte[] bytes) {
+        return new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes));
     }
 
     private static String describe(Throwable e) {

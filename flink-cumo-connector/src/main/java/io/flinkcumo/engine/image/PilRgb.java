@@ -20,23 +20,31 @@ import java.awt.image.Raster;
  *   <li>Fewer than 8 bits per sample (1/2/4-bit PNG gray, 5/6-bit BMP fields): scaled to 8 bits as
  *       Pillow's unpackers do, {@code v * 255 / (2^bits - 1)} (exact for 1, 2 and 4 bits).</li>
  *   <li>16 bits per sample: Pillow reads 16-bit RGB(A) and gray+alpha PNGs by keeping the high
- *       byte ({@code v >> 8}), but opens 16-bit gray without alpha as an integer image (mode
- *       {@code I;16}, {@code I} before Pillow 10) whose RGB conversion <em>clamps</em> to 0..255
- *       ({@code min(v, 255)}): most such images turn white. That is reproduced on purpose.</li>
- *   <li>CMYK (JPEG): Pillow's naive {@code cmyk2rgb}, {@code R = (255-K) - round((255-K)*C/255)},
- *       no ICC profile.</li>
+ *       byte ({@code v >> 8}), but opens 16-bit gray PNGs (colour type 0, with or without tRNS)
+ *       as an integer image (mode {@code I;16}, {@code I} before Pillow 10) whose RGB conversion
+ *       <em>clamps</em> to 0..255 ({@code min(v, 255)}): most such images turn white. That is
+ *       reproduced on purpose.</li>
+ *   <li>Palette indices beyond the palette (invalid per the PNG and GIF specifications) take the
+ *       last entry; Pillow's result for them is not reproduced.</li>
+ *   <li>CMYK and YCCK JPEG: see {@link #fromJpegCmyk}; Pillow's naive {@code cmyk2rgb},
+ *       {@code R = (255-K) - round((255-K)*C/255)}, no ICC profile.</li>
  * </ul>
  */
 final class PilRgb {
 
     private PilRgb() {}
 
-    static RgbImage convert(BufferedImage image) {
+    /**
+     * Converts decoded pixels. {@code integerGray} says that Pillow opens this file's gray samples
+     * as an integer image (16-bit gray PNG, colour type 0, also when ImageIO adds alpha for a tRNS
+     * chunk), whose RGB conversion clamps instead of keeping the high byte.
+     */
+    static RgbImage convert(BufferedImage image, boolean integerGray) {
         ColorModel cm = image.getColorModel();
         Raster raster = image.getRaster();
         int w = image.getWidth();
         int h = image.getHeight();
-        RowConverter converter = converterFor(cm);
+        RowConverter converter = converterFor(cm, integerGray);
         byte[] out = new byte[Math.multiplyExact(Math.multiplyExact(w, h), 3)];
         int[] samples = new int[w * raster.getNumBands()];
         for (int y = 0; y < h; y++) {
@@ -51,7 +59,7 @@ final class PilRgb {
         void convert(int[] samples, int bands, int width, byte[] out, int offset);
     }
 
-    private static RowConverter converterFor(ColorModel cm) {
+    private static RowConverter converterFor(ColorModel cm, boolean integerGray) {
         if (cm instanceof IndexColorModel icm) {
             int size = icm.getMapSize();
             byte[] r = new byte[size];
@@ -73,14 +81,13 @@ final class PilRgb {
         int type = cm.getColorSpace().getType();
         switch (type) {
             case ColorSpace.TYPE_GRAY -> {
-                // Pillow: 16-bit gray alone is mode I;16 (clamped), with alpha it is unpacked to 8 bits
-                boolean clamp16 = bits[0] == 16 && !cm.hasAlpha();
+                boolean clamp = integerGray && bits[0] > 8;
                 int shift = bits[0] > 8 ? bits[0] - 8 : 0;
                 int max = (1 << bits[0]) - 1;
                 return (s, bands, width, out, off) -> {
                     for (int x = 0; x < width; x++) {
                         int v = s[x * bands];
-                        byte g = (byte) (clamp16 ? Math.min(v, 255) : to8(v, bits[0], shift, max));
+                        byte g = (byte) (clamp ? Math.min(v, 255) : to8(v, bits[0], shift, max));
                         out[off++] = g;
                         out[off++] = g;
                         out[off++] = g;
@@ -97,22 +104,48 @@ final class PilRgb {
                     }
                 };
             }
-            case ColorSpace.TYPE_CMYK -> {
-                if (bits[0] != 8) {
-                    throw new InvalidImageException("unsupported " + bits[0] + "-bit CMYK image");
-                }
-                return (s, bands, width, out, off) -> {
-                    for (int x = 0; x < width; x++) {
-                        int nk = 255 - s[x * bands + 3];
-                        for (int c = 0; c < 3; c++) {
-                            out[off++] = (byte) clip8(nk - mulDiv255(s[x * bands + c], nk));
-                        }
-                    }
-                };
-            }
             default -> throw new InvalidImageException(
                     "unsupported colour space (java.awt.color.ColorSpace type " + type + ")");
         }
+    }
+
+    /**
+     * A 4-component JPEG from its undecoded raster (as libjpeg returns it without colour
+     * conversion) the way Pillow sees it: libjpeg turns YCCK (Adobe transform 2) into CMYK with its
+     * YCbCr tables and {@code C = 255 - R}; Pillow always reads CMYK JPEGs with Adobe polarity
+     * (inverted, rawmode {@code CMYK;I}); then its naive {@code cmyk2rgb}.
+     */
+    static RgbImage fromJpegCmyk(Raster raster, boolean ycck) {
+        int w = raster.getWidth();
+        int h = raster.getHeight();
+        byte[] out = new byte[Math.multiplyExact(Math.multiplyExact(w, h), 3)];
+        int[] px = new int[w * 4];
+        int[] rgb = new int[3];
+        int o = 0;
+        for (int y = 0; y < h; y++) {
+            raster.getPixels(raster.getMinX(), raster.getMinY() + y, w, 1, px);
+            for (int x = 0; x < w; x++) {
+                int p = x * 4;
+                int c;
+                int m;
+                int ye;
+                if (ycck) { // stored C = 255 - R(YCC), so Pillow's inverted C = R(YCC)
+                    LibjpegYcc.toRgb(px[p], px[p + 1], px[p + 2], rgb);
+                    c = rgb[0];
+                    m = rgb[1];
+                    ye = rgb[2];
+                } else {
+                    c = 255 - px[p];
+                    m = 255 - px[p + 1];
+                    ye = 255 - px[p + 2];
+                }
+                int nk = px[p + 3]; // 255 - K with K = 255 - stored
+                out[o++] = (byte) clip8(nk - mulDiv255(c, nk));
+                out[o++] = (byte) clip8(nk - mulDiv255(m, nk));
+                out[o++] = (byte) clip8(nk - mulDiv255(ye, nk));
+            }
+        }
+        return new RgbImage(w, h, out);
     }
 
     /** An n-bit sample as 8 bits: high byte when wider, Pillow's integer scaling when narrower. */

@@ -10,11 +10,6 @@ import java.awt.image.BufferedImage;
 import java.awt.image.ComponentColorModel;
 import java.awt.image.DataBuffer;
 import java.awt.image.WritableRaster;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
@@ -22,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Decoding of the container formats and pixel modes, against what Pillow's
  * {@code Image.open(f).convert("RGB")} gives. The fixtures in {@code src/test/resources} were
- * written by Pillow 9.4 from a 64x48 crop of the conformance image chelsea.png, each with
+ * written by Pillow 9.4 (a few by the JDK writers) from a 64x48 crop of chelsea.png, each with
  * {@code <name>.pil-rgb.png}, Pillow's RGB conversion of it (see the README there).
  */
 class ImageDecoderFormatsTest {
@@ -41,7 +36,9 @@ class ImageDecoderFormatsTest {
         "bilevel.png,        1,    0, 0",
         "gray_alpha.png,     LA,   0, 0",
         "gray16.png,         I;16, 0, 0",
+        "gray16_trns.png,    I;16, 0, 0",
         "animated.gif,       P,    0, 0",
+        "offset_frame.gif,   P,    0, 0",
         "rgb24.bmp,          RGB,  0, 0",
         "palette8.bmp,       P,    0, 0",
         "lossless.webp,      RGB,  0, 0",
@@ -49,12 +46,17 @@ class ImageDecoderFormatsTest {
         "progressive.jpg,    RGB,  8, 1.0",
         "gray.jpg,           L,    8, 1.0",
         "cmyk.jpg,           CMYK, 8, 1.0",
+        "ycck.jpg,           CMYK, 8, 1.0",
+        "icc_linear_png.png, RGB,  0, 0",
+        "icc_linear_jpeg.jpg, RGB, 8, 1.0",
+        "icc_linear_webp.webp, RGB, 0, 0",
     })
     void matchesPillow(String file, String mode, double maxDiff, double maxMeanDiff) {
-        RgbImage actual = DECODER.decode(resource(file));
-        RgbImage expected = DECODER.decode(resource(file.substring(0, file.lastIndexOf('.')) + ".pil-rgb.png"));
-        assertThat(actual.width()).isEqualTo(64);
-        assertThat(actual.height()).isEqualTo(48);
+        RgbImage actual = DECODER.decode(Fixtures.resource(file));
+        String pillowRgb = file.substring(0, file.lastIndexOf('.')) + ".pil-rgb.png";
+        RgbImage expected = DECODER.decode(Fixtures.resource(pillowRgb));
+        assertThat(actual.width()).isEqualTo(expected.width());
+        assertThat(actual.height()).isEqualTo(expected.height());
         Diff diff = Diff.of(floats(actual), floats(expected));
         System.out.printf("%s (Pillow mode %s): decoded RGB vs Pillow: %s%n", file, mode, diff);
         assertThat(diff.max()).isLessThanOrEqualTo(maxDiff);
@@ -66,7 +68,7 @@ class ImageDecoderFormatsTest {
         // Pillow opens it as mode I;16 and convert("RGB") clamps to 0..255 (not v >> 8)
         BufferedImage gray = new BufferedImage(4, 1, BufferedImage.TYPE_USHORT_GRAY);
         gray.getRaster().setPixels(0, 0, 4, 1, new int[] {0, 200, 256, 65535});
-        RgbImage rgb = DECODER.decode(png(gray));
+        RgbImage rgb = DECODER.decode(Fixtures.png(gray));
         assertThat(rgb.rgb()).containsExactly(0, 0, 0, 200, 200, 200, -1, -1, -1, -1, -1, -1);
     }
 
@@ -77,7 +79,7 @@ class ImageDecoderFormatsTest {
                 Transparency.OPAQUE, DataBuffer.TYPE_USHORT);
         WritableRaster raster = cm.createCompatibleWritableRaster(2, 1);
         raster.setPixels(0, 0, 2, 1, new int[] {0x1234, 0xff00, 0x00ff, 0xabcd, 0x0100, 0x7fff});
-        RgbImage rgb = DECODER.decode(png(new BufferedImage(cm, raster, false, null)));
+        RgbImage rgb = DECODER.decode(Fixtures.png(new BufferedImage(cm, raster, false, null)));
         assertThat(rgb.rgb()).containsExactly(0x12, 0xff, 0x00, 0xab, 0x01, 0x7f);
     }
 
@@ -86,41 +88,14 @@ class ImageDecoderFormatsTest {
         // getRGB() would map linear gray 100 to sRGB ~170; Pillow replicates the stored value
         BufferedImage gray = new BufferedImage(1, 1, BufferedImage.TYPE_BYTE_GRAY);
         gray.getRaster().setSample(0, 0, 0, 100);
-        assertThat(DECODER.decode(png(gray)).rgb()).containsExactly(100, 100, 100);
+        assertThat(DECODER.decode(Fixtures.png(gray)).rgb()).containsExactly(100, 100, 100);
     }
 
     @Test
     void transparentPixelsKeepTheirStoredColour() {
         BufferedImage rgba = new BufferedImage(2, 1, BufferedImage.TYPE_4BYTE_ABGR);
         rgba.getRaster().setPixels(0, 0, 2, 1, new int[] {10, 20, 30, 0, 40, 50, 60, 128});
-        assertThat(DECODER.decode(png(rgba)).rgb()).containsExactly(10, 20, 30, 40, 50, 60);
-    }
-
-    static byte[] resource(String name) {
-        try (InputStream in = ImageDecoderFormatsTest.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("missing test resource " + name);
-            }
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    static byte[] png(BufferedImage image) {
-        return encode(image, "png");
-    }
-
-    static byte[] encode(BufferedImage image, String format) {
-        try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            if (!ImageIO.write(image, format, out)) {
-                throw new IllegalStateException("no " + format + " writer for " + image);
-            }
-            return out.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        assertThat(DECODER.decode(Fixtures.png(rgba)).rgb()).containsExactly(10, 20, 30, 40, 50, 60);
     }
 
     private static float[] floats(RgbImage image) {

@@ -66,9 +66,10 @@ class PillowBicubicTest {
         assertThat(taps.stride()).isEqualTo(9);
         assertThat(taps.first()[0]).isZero();
         assertThat(taps.length()[0]).isEqualTo(4);
-        double[] k = {
-            PillowBicubic.kernel(-0.25), PillowBicubic.kernel(0.25), PillowBicubic.kernel(0.75), PillowBicubic.kernel(1.25)
-        };
+        double[] k = new double[4];
+        for (int t = 0; t < 4; t++) {
+            k[t] = PillowBicubic.kernel((t - 1 + 0.5) / 2);
+        }
         double sum = k[0] + k[1] + k[2] + k[3];
         for (int t = 0; t < 4; t++) {
             double w = k[t] / sum * (1 << 22);
