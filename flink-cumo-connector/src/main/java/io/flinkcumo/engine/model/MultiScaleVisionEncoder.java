@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.flinkcumo.engine.image.CubicInterpolation;
 
 /**
  * S² multi-scale vision input (scales 1 and 3 in CuMo): each normalised image X [3,S,S] is also
@@ -35,7 +36,7 @@ public final class MultiScaleVisionEncoder {
         for (int i = 0; i < scales.length; i++) {
             if (scales[i] > 1) {
                 int out = imageSize * scales[i];
-                float[] w = CubicUpsampling.matrix(imageSize, out);
+                float[] w = CubicInterpolation.weights(imageSize, out); // [out, in]
                 upsampleT[i] = weights.create(w, new Shape(out, imageSize)).transpose(1, 0).toType(type, true);
             }
         }
