@@ -3,12 +3,15 @@ package io.flinkcumo.engine;
 import ai.djl.Device;
 import io.flinkcumo.engine.image.ClipImageProcessor;
 import io.flinkcumo.engine.image.ImageDecoder;
+import io.flinkcumo.engine.image.PixelValues;
+import io.flinkcumo.engine.model.ForwardTrace;
 import io.flinkcumo.engine.text.CumoTokenizer;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The whole CuMo pipeline behind one object a Flink operator can hold: load once, then
@@ -83,9 +86,36 @@ public final class CumoEngine implements AutoCloseable {
         return new Prepared(request.id(), new ModelInput(ids, pixels, request.config()), System.nanoTime() - t0);
     }
 
+    /**
+     * As {@link #prepare(CumoRequest)}, but hands each image's pixels to {@code pixelSink} (for
+     * example an off-heap Arrow tensor vector) instead of keeping them in the model input; run the
+     * prepared requests with {@link #run(List, ImageBatch)} and a batch over what the sink
+     * collected. The sink sees the images in placeholder order, so prepare a batch's requests in
+     * batch order on one thread.
+     */
+    public Prepared prepare(CumoRequest request, Consumer<PixelValues> pixelSink) {
+        long t0 = System.nanoTime();
+        List<PixelValues> pixels = new ArrayList<>(request.images().size());
+        for (byte[] image : request.images()) {
+            pixels.add(imageProcessor.preprocess(image));
+        }
+        int[] ids = tokenizer.encodeImagePrompt(request.conversation().prompt());
+        pixels.forEach(pixelSink);
+        return new Prepared(
+                request.id(), ModelInput.withImageCount(ids, pixels.size(), request.config()), System.nanoTime() - t0);
+    }
+
     /** Runs a batch of prepared requests together; results in order. */
     public List<CumoResult> run(List<Prepared> batch) {
-        List<ModelOutput> outputs = model.generate(batch.stream().map(Prepared::input).toList());
+        return run(batch, null);
+    }
+
+    /**
+     * Runs a batch whose pixels are in {@code images} (see {@link #prepare(CumoRequest, Consumer)});
+     * {@code images} may be null when every request carries its pixels inline.
+     */
+    public List<CumoResult> run(List<Prepared> batch, ImageBatch images) {
+        List<ModelOutput> outputs = model.generate(batch.stream().map(Prepared::input).toList(), images, ForwardTrace.NONE);
         List<CumoResult> results = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
             ModelOutput o = outputs.get(i);

@@ -215,18 +215,38 @@ public final class CumoModel implements AutoCloseable {
         return manager;
     }
 
-    /** Runs a batch of requests; results are in request order. */
+    /** Runs a batch of requests carrying their pixels inline; results are in request order. */
     public List<ModelOutput> generate(List<ModelInput> inputs) {
         return generate(inputs, ForwardTrace.NONE);
     }
 
     /** As {@link #generate(List)}, reporting intermediate values to {@code trace}. */
     public List<ModelOutput> generate(List<ModelInput> inputs, ForwardTrace trace) {
+        return generate(inputs, null, trace);
+    }
+
+    /**
+     * Runs a batch whose pixels are in {@code images} (one tensor per image placeholder, in
+     * request and placeholder order; the inputs come from {@link ModelInput#withImageCount}). On the
+     * CPU the pixel tensor aliases the batch's buffer instead of copying it.
+     */
+    public List<ModelOutput> generate(List<ModelInput> inputs, ImageBatch images) {
+        return generate(inputs, images, ForwardTrace.NONE);
+    }
+
+    /**
+     * As {@link #generate(List, ImageBatch)}, reporting intermediate values to {@code trace};
+     * {@code images} may be null when every input carries its pixels inline.
+     */
+    public List<ModelOutput> generate(List<ModelInput> inputs, ImageBatch images, ForwardTrace trace) {
         if (inputs.isEmpty()) {
+            if (images != null && images.count() > 0) {
+                throw new IllegalArgumentException("an image batch of " + images.count() + " image(s) came without requests");
+            }
             return List.of();
         }
         try (NDManager scope = manager.newSubManager()) {
-            return generator.generate(scope, inputs, trace);
+            return generator.generate(scope, inputs, images, trace);
         }
     }
 

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.flinkcumo.engine.CumoConfig;
+import io.flinkcumo.engine.ImageBatch;
 import io.flinkcumo.engine.ModelInput;
 import io.flinkcumo.engine.ModelOutput;
 import io.flinkcumo.engine.routing.RoutingRecorder;
@@ -43,11 +44,15 @@ public final class Generator {
         this.type = type;
     }
 
-    public List<ModelOutput> generate(NDManager scope, List<ModelInput> inputs, ForwardTrace trace) {
+    /**
+     * Generates for a batch; {@code images} holds the pixels of {@link ModelInput#withImageCount}
+     * inputs in placeholder order, or is null when every input carries its pixels inline.
+     */
+    public List<ModelOutput> generate(NDManager scope, List<ModelInput> inputs, ImageBatch images, ForwardTrace trace) {
         int b = inputs.size();
         RoutingRecorder recorder = new RoutingRecorder(b);
         long t0 = System.nanoTime();
-        NDArray imageRows = encodeImages(scope, inputs, recorder, trace); // [N_img·P, H] or null
+        NDArray imageRows = encodeImages(scope, inputs, images, recorder, trace); // [N_img·P, H] or null
         long t1 = System.nanoTime();
 
         // ---- splice ----
@@ -202,42 +207,66 @@ public final class Generator {
         return out;
     }
 
-    /** Vision tower + projector over every image of every request → [N_img·P, H], or null without images. */
-    private NDArray encodeImages(NDManager scope, List<ModelInput> inputs, RoutingRecorder recorder, ForwardTrace trace) {
+    /**
+     * Vision tower + projector over every image of every request → [N_img·P, H], or null without
+     * images. The pixels come from {@code images} when given (aliased on the CPU, not copied),
+     * else from the inputs' inline arrays.
+     */
+    private NDArray encodeImages(
+            NDManager scope, List<ModelInput> inputs, ImageBatch images, RoutingRecorder recorder, ForwardTrace trace) {
         int s = config.vision().imageSize();
-        int perImage = 3 * s * s;
         List<Integer> owners = new ArrayList<>();
         for (int r = 0; r < inputs.size(); r++) {
-            for (float[] px : inputs.get(r).pixelValues()) {
-                if (px.length != perImage) {
-                    throw new IllegalArgumentException(
-                            "pixel values hold " + px.length + " floats, expected 3x" + s + "x" + s);
-                }
+            ModelInput in = inputs.get(r);
+            if (images == null && !in.hasInlinePixels()) {
+                throw new IllegalArgumentException("request " + r + " has no pixels inline and no image batch was given");
+            }
+            if (images != null && in.imageCount() > 0 && !in.pixelValues().isEmpty()) {
+                throw new IllegalArgumentException("request " + r + " carries pixels inline although an image batch was given");
+            }
+            for (int i = 0; i < in.imageCount(); i++) {
                 owners.add(r);
             }
         }
-        if (owners.isEmpty()) {
+        int n = owners.size();
+        if (images != null && (images.count() != n || images.size() != s)) {
+            throw new IllegalArgumentException(
+                    "the requests have " + n + " image placeholder(s) of size " + s + " but the image batch holds "
+                            + images.count() + " of size " + images.size());
+        }
+        if (n == 0) {
             return null;
         }
-        float[] all = new float[owners.size() * perImage];
-        int i = 0;
-        for (ModelInput in : inputs) {
-            for (float[] px : in.pixelValues()) {
-                System.arraycopy(px, 0, all, i++ * perImage, perImage);
-            }
-        }
+        Shape shape = new Shape(n, 3, s, s);
+        NDArray pixels = images != null
+                ? scope.create(images.data(), shape, DataType.FLOAT32)
+                : scope.create(inlinePixels(inputs, n, s), shape);
         int[] imageOwners = owners.stream().mapToInt(Integer::intValue).toArray();
-        NDArray pixels = scope.create(all, new Shape(owners.size(), 3, s, s)).toType(type, false);
         TokenOwners context = new TokenOwners(new int[0], recorder, trace);
-        NDArray v = vision.forward(pixels, imageOwners, context); // [N, P, D·scales]
+        NDArray v = vision.forward(pixels.toType(type, false), imageOwners, context); // [N, P, D·scales]
         trace.visionFeatures(v);
-        long n = v.getShape().get(0);
         long p = v.getShape().get(1);
         NDArray rows = projector.forward(
                 v.reshape(n * p, v.getShape().get(2)),
                 new TokenOwners(TokenOwners.repeatEach(imageOwners, (int) p), recorder, trace));
         trace.projectorOutput(rows.reshape(n, p, -1));
         return rows;
+    }
+
+    /** The inputs' inline pixels concatenated in placeholder order. */
+    private static float[] inlinePixels(List<ModelInput> inputs, int n, int s) {
+        int perImage = ImageBatch.floatsPerImage(s);
+        float[] all = new float[n * perImage];
+        int i = 0;
+        for (ModelInput in : inputs) {
+            for (float[] px : in.pixelValues()) {
+                if (px.length != perImage) {
+                    throw new IllegalArgumentException("pixel values hold " + px.length + " floats, expected 3x" + s + "x" + s);
+                }
+                System.arraycopy(px, 0, all, i++ * perImage, perImage);
+            }
+        }
+        return all;
     }
 
     private NDArray maskArray(NDManager scope, float[] mask, int b, int l, int t) {
