@@ -138,6 +138,47 @@ public final class CumoEngine implements AutoCloseable {
         return run(requests.stream().map(this::prepare).toList());
     }
 
+    /**
+     * How likely each label is as the model's whole answer to each request: the label's tokens
+     * followed by EOS, scored by log-likelihood (no text is generated or parsed), then normalised
+     * over the labels with a softmax. Used for classification such as moderation.
+     */
+    public List<LabelScores> scoreLabels(List<CumoRequest> requests, List<String> labels) {
+        if (labels == null || labels.isEmpty()) {
+            throw new IllegalArgumentException("no labels to score");
+        }
+        List<int[]> continuations = new ArrayList<>();
+        for (String label : labels) {
+            if (label == null || label.isBlank()) {
+                throw new IllegalArgumentException("labels must not be empty");
+            }
+            int[] ids = tokenizer.encode(label.strip());
+            int skip = ids.length > 0 && ids[0] == tokenizer.bosId() ? 1 : 0;
+            int[] cont = java.util.Arrays.copyOfRange(ids, skip, ids.length + 1);
+            cont[cont.length - 1] = tokenizer.eosId();
+            continuations.add(cont);
+        }
+        List<Prepared> prepared = requests.stream().map(this::prepare).toList();
+        List<CumoModel.ContinuationScores> scores =
+                model.score(prepared.stream().map(Prepared::input).toList(), continuations);
+        List<LabelScores> out = new ArrayList<>();
+        for (int i = 0; i < prepared.size(); i++) {
+            double[] logp = scores.get(i).logProbs();
+            double max = java.util.Arrays.stream(logp).max().orElseThrow();
+            double[] prob = new double[logp.length];
+            double sum = 0;
+            for (int k = 0; k < logp.length; k++) {
+                prob[k] = Math.exp(logp[k] - max);
+                sum += prob[k];
+            }
+            for (int k = 0; k < logp.length; k++) {
+                prob[k] /= sum;
+            }
+            out.add(new LabelScores(prepared.get(i).id(), List.copyOf(labels), logp, prob, scores.get(i).routing()));
+        }
+        return out;
+    }
+
     @Override
     public void close() {
         try {

@@ -250,6 +250,31 @@ public final class CumoModel implements AutoCloseable {
         }
     }
 
+    /**
+     * Log-likelihood of each continuation (token ids) as the model's next tokens after each
+     * prompt, with the prompt's routing statistics. The prompts' generation configs are ignored.
+     */
+    public List<ContinuationScores> score(List<ModelInput> inputs, List<int[]> continuations) {
+        if (inputs.isEmpty()) {
+            return List.of();
+        }
+        if (continuations.isEmpty()) {
+            throw new IllegalArgumentException("nothing to score: no continuations given");
+        }
+        try (NDManager scope = manager.newSubManager()) {
+            io.flinkcumo.engine.routing.RoutingRecorder[] routing = new io.flinkcumo.engine.routing.RoutingRecorder[1];
+            List<double[]> scores = generator.score(scope, inputs, null, continuations, routing);
+            List<ContinuationScores> out = new java.util.ArrayList<>();
+            for (int r = 0; r < scores.size(); r++) {
+                out.add(new ContinuationScores(scores.get(r), routing[0].statsOf(r)));
+            }
+            return out;
+        }
+    }
+
+    /** Per prompt: Σ log P of each continuation, in the order given, and the prompt's routing. */
+    public record ContinuationScores(double[] logProbs, io.flinkcumo.engine.routing.RoutingStats routing) {}
+
     /** Human-readable engine description, e.g. for logs. */
     public String describe() {
         return config.modelType() + " on " + device + " (" + dataType + ", " + Engine.getEngine("PyTorch").getVersion() + ")";

@@ -50,93 +50,18 @@ public final class Generator {
      */
     public List<ModelOutput> generate(NDManager scope, List<ModelInput> inputs, ImageBatch images, ForwardTrace trace) {
         int b = inputs.size();
-        RoutingRecorder recorder = new RoutingRecorder(b);
-        long t0 = System.nanoTime();
-        NDArray imageRows = encodeImages(scope, inputs, images, recorder, trace); // [N_img·P, H] or null
-        long t1 = System.nanoTime();
-
-        // ---- splice ----
-        int p = config.imageTokens();
-        int[] lengths = new int[b];
-        List<Integer> textIds = new ArrayList<>();
-        for (int r = 0; r < b; r++) {
-            for (int id : inputs.get(r).inputIds()) {
-                if (id == ModelInput.IMAGE_TOKEN_INDEX) {
-                    lengths[r] += p;
-                } else {
-                    if (id < 0 || id >= config.llm().vocabSize()) {
-                        throw new IllegalArgumentException("token id " + id + " is outside the vocabulary of " + config.llm().vocabSize());
-                    }
-                    textIds.add(id);
-                    lengths[r]++;
-                }
-            }
-            if (lengths[r] >= config.maxContext()) {
-                throw new IllegalArgumentException(
-                        "the prompt fills " + lengths[r] + " positions after splicing " + p + " rows per image, but the context holds "
-                                + config.maxContext() + " (with room for at least one new token)");
-            }
-        }
-        int lMax = Arrays.stream(lengths).max().orElseThrow();
-        int textCount = textIds.size();
-        int imageCount = imageRows == null ? 0 : (int) imageRows.getShape().get(0);
-        int zeroRow = textCount + imageCount;
-        long[] gather = new long[b * lMax];
-        Arrays.fill(gather, zeroRow);
-        int text = 0;
-        int image = 0;
-        for (int r = 0; r < b; r++) {
-            int pos = 0;
-            for (int id : inputs.get(r).inputIds()) {
-                if (id == ModelInput.IMAGE_TOKEN_INDEX) {
-                    for (int i = 0; i < p; i++) {
-                        gather[r * lMax + pos++] = textCount + image++;
-                    }
-                } else {
-                    gather[r * lMax + pos++] = text++;
-                }
-            }
-        }
-        NDList table = new NDList();
-        table.add(llm.embed(scope.create(textIds.stream().mapToLong(Integer::longValue).toArray())));
-        if (imageRows != null) {
-            table.add(imageRows);
-        }
-        table.add(scope.zeros(new Shape(1, config.llm().hiddenSize()), type));
-        NDArray x = NDArrays.concat(table, 0).get(scope.create(gather)).reshape(b, lMax, config.llm().hiddenSize());
-        trace.llmHidden(0, x);
-
-        // ---- prefill ----
         int[] budget = new int[b];
         int maxBudget = 0;
         for (int r = 0; r < b; r++) {
-            budget[r] = Math.min(inputs.get(r).config().maxNewTokens(), config.maxContext() - lengths[r]);
+            budget[r] = Math.min(inputs.get(r).config().maxNewTokens(), config.maxContext() - promptLength(inputs.get(r)));
             maxBudget = Math.max(maxBudget, budget[r]);
         }
-        KvCache cache = new KvCache(
-                scope, llm.numLayers(), b, config.llm().numKeyValueHeads(), lMax + maxBudget, config.llm().headDim(), type);
-        int[][] positions = new int[b][lMax];
-        int[] owners = new int[b * lMax];
-        float[] mask = new float[b * lMax * lMax];
-        for (int r = 0; r < b; r++) {
-            for (int t = 0; t < lMax; t++) {
-                positions[r][t] = t;
-                owners[r * lMax + t] = t < lengths[r] ? r : -1;
-                for (int j = 0; j < lMax; j++) {
-                    boolean visible = j <= t && j < lengths[r];
-                    mask[(r * lMax + t) * lMax + j] = visible ? 0f : Float.NEGATIVE_INFINITY;
-                }
-            }
-        }
-        TokenOwners prefillTokens = new TokenOwners(owners, recorder, trace);
-        NDArray hidden = llm.forward(
-                x, llm.rotary().tables(scope, positions, type), maskArray(scope, mask, b, lMax, lMax), cache, prefillTokens, true);
-        long[] last = new long[b];
-        for (int r = 0; r < b; r++) {
-            last[r] = (long) r * lMax + lengths[r] - 1;
-        }
-        NDArray logits = llm.logits(hidden.reshape((long) b * lMax, -1).get(scope.create(last))); // [B, V]
-        trace.logits(0, logits);
+        Prefilled pre = prefill(scope, inputs, images, trace, maxBudget);
+        int lMax = pre.lMax();
+        int[] lengths = pre.lengths();
+        KvCache cache = pre.cache();
+        RoutingRecorder recorder = pre.recorder();
+        NDArray logits = pre.lastLogits();
         long t2 = System.nanoTime();
 
         // ---- decode ----
@@ -198,13 +123,209 @@ public final class Generator {
         }
         long t3 = System.nanoTime();
 
-        ModelOutput.Timings timings = new ModelOutput.Timings(b, t1 - t0, t2 - t1, t3 - t2, steps);
+        ModelOutput.Timings timings = new ModelOutput.Timings(b, pre.visionNanos(), pre.prefillNanos(), t3 - t2, steps);
         List<ModelOutput> out = new ArrayList<>(b);
         for (int r = 0; r < b; r++) {
             int[] ids = generated.get(r).stream().mapToInt(Integer::intValue).toArray();
             out.add(new ModelOutput(ids, eos[r], lengths[r], recorder.statsOf(r), timings));
         }
         return out;
+    }
+
+    /** State after prefill: the cache holds every prompt, logits are at each row's last real position. */
+    private record Prefilled(
+            int[] lengths, int lMax, KvCache cache, NDArray lastLogits, RoutingRecorder recorder, long visionNanos, long prefillNanos) {}
+
+    /** Positions a prompt fills after splicing (each placeholder becomes the image's rows). */
+    private int promptLength(ModelInput input) {
+        int n = 0;
+        for (int id : input.inputIds()) {
+            n += id == ModelInput.IMAGE_TOKEN_INDEX ? config.imageTokens() : 1;
+        }
+        return n;
+    }
+
+    /** Vision, splice and prefill of a batch into a cache with {@code extraSlots} free slots after the longest prompt. */
+    private Prefilled prefill(NDManager scope, List<ModelInput> inputs, ImageBatch images, ForwardTrace trace, int extraSlots) {
+        int b = inputs.size();
+        RoutingRecorder recorder = new RoutingRecorder(b);
+        long t0 = System.nanoTime();
+        NDArray imageRows = encodeImages(scope, inputs, images, recorder, trace); // [N_img·P, H] or null
+        long t1 = System.nanoTime();
+
+        // ---- splice ----
+        int p = config.imageTokens();
+        int[] lengths = new int[b];
+        List<Integer> textIds = new ArrayList<>();
+        for (int r = 0; r < b; r++) {
+            for (int id : inputs.get(r).inputIds()) {
+                if (id != ModelInput.IMAGE_TOKEN_INDEX) {
+                    if (id < 0 || id >= config.llm().vocabSize()) {
+                        throw new IllegalArgumentException("token id " + id + " is outside the vocabulary of " + config.llm().vocabSize());
+                    }
+                    textIds.add(id);
+                }
+            }
+            lengths[r] = promptLength(inputs.get(r));
+            if (lengths[r] >= config.maxContext()) {
+                throw new IllegalArgumentException(
+                        "the prompt fills " + lengths[r] + " positions after splicing " + p + " rows per image, but the context holds "
+                                + config.maxContext() + " (with room for at least one new token)");
+            }
+        }
+        int lMax = Arrays.stream(lengths).max().orElseThrow();
+        int textCount = textIds.size();
+        int imageCount = imageRows == null ? 0 : (int) imageRows.getShape().get(0);
+        int zeroRow = textCount + imageCount;
+        long[] gather = new long[b * lMax];
+        Arrays.fill(gather, zeroRow);
+        int text = 0;
+        int image = 0;
+        for (int r = 0; r < b; r++) {
+            int pos = 0;
+            for (int id : inputs.get(r).inputIds()) {
+                if (id == ModelInput.IMAGE_TOKEN_INDEX) {
+                    for (int i = 0; i < p; i++) {
+                        gather[r * lMax + pos++] = textCount + image++;
+                    }
+                } else {
+                    gather[r * lMax + pos++] = text++;
+                }
+            }
+        }
+        NDList table = new NDList();
+        table.add(llm.embed(scope.create(textIds.stream().mapToLong(Integer::longValue).toArray())));
+        if (imageRows != null) {
+            table.add(imageRows);
+        }
+        table.add(scope.zeros(new Shape(1, config.llm().hiddenSize()), type));
+        NDArray x = NDArrays.concat(table, 0).get(scope.create(gather)).reshape(b, lMax, config.llm().hiddenSize());
+        trace.llmHidden(0, x);
+
+        // ---- prefill ----
+        KvCache cache = new KvCache(
+                scope, llm.numLayers(), b, config.llm().numKeyValueHeads(), lMax + extraSlots, config.llm().headDim(), type);
+        int[][] positions = new int[b][lMax];
+        int[] owners = new int[b * lMax];
+        float[] mask = new float[b * lMax * lMax];
+        for (int r = 0; r < b; r++) {
+            for (int t = 0; t < lMax; t++) {
+                positions[r][t] = t;
+                owners[r * lMax + t] = t < lengths[r] ? r : -1;
+                for (int j = 0; j < lMax; j++) {
+                    boolean visible = j <= t && j < lengths[r];
+                    mask[(r * lMax + t) * lMax + j] = visible ? 0f : Float.NEGATIVE_INFINITY;
+                }
+            }
+        }
+        TokenOwners prefillTokens = new TokenOwners(owners, recorder, trace);
+        NDArray hidden = llm.forward(
+                x, llm.rotary().tables(scope, positions, type), maskArray(scope, mask, b, lMax, lMax), cache, prefillTokens, true);
+        long[] last = new long[b];
+        for (int r = 0; r < b; r++) {
+            last[r] = (long) r * lMax + lengths[r] - 1;
+        }
+        NDArray logits = llm.logits(hidden.reshape((long) b * lMax, -1).get(scope.create(last))); // [B, V]
+        trace.logits(0, logits);
+        return new Prefilled(lengths, lMax, cache, logits, recorder, t1 - t0, System.nanoTime() - t1);
+    }
+
+    /**
+     * Log-likelihood of each continuation after each prompt: Σ_j log P(c_j | prompt, c_<j), the
+     * prompt's image and text prefilled once, its cache copied per continuation, and all
+     * continuations teacher-forced together in one forward pass.
+     *
+     * @return per input, one log-probability per continuation; routing of the prompts in {@code routing}
+     */
+    public List<double[]> score(
+            NDManager scope, List<ModelInput> inputs, ImageBatch images, List<int[]> continuations, RoutingRecorder[] routing) {
+        int b = inputs.size();
+        int c = continuations.size();
+        int m = 0;
+        for (int[] cont : continuations) {
+            if (cont.length == 0) {
+                throw new IllegalArgumentException("a continuation to score is empty");
+            }
+            for (int id : cont) {
+                if (id < 0 || id >= config.llm().vocabSize()) {
+                    throw new IllegalArgumentException("token id " + id + " is outside the vocabulary of " + config.llm().vocabSize());
+                }
+            }
+            m = Math.max(m, cont.length);
+        }
+        Prefilled pre = prefill(scope, inputs, images, ForwardTrace.NONE, m);
+        routing[0] = pre.recorder();
+        int rows = b * c;
+        long[] rowOf = new long[rows]; // expanded row (r, k) = r·C + k reads prompt r's cache
+        for (int i = 0; i < rows; i++) {
+            rowOf[i] = i / c;
+        }
+        KvCache cache = pre.cache().selectRows(scope.create(rowOf));
+        // feed c_0..c_{m-1}: the output at position j predicts c_{j+1}; c_0 comes from the prefill logits
+        long[] ids = new long[rows * m];
+        int[][] pos = new int[rows][m];
+        int[] owners = new int[rows * m];
+        int slots = pre.lMax() + m;
+        float[] mask = new float[rows * m * slots];
+        for (int i = 0; i < rows; i++) {
+            int r = i / c;
+            int[] cont = continuations.get(i % c);
+            for (int j = 0; j < m; j++) {
+                ids[i * m + j] = j < cont.length ? cont[j] : 0;
+                pos[i][j] = pre.lengths()[r] + j;
+                owners[i * m + j] = j < cont.length ? i : -1; // routed, but recorded apart from the prompts' statistics
+                for (int s = 0; s < slots; s++) {
+                    boolean visible = s < pre.lengths()[r] || (s >= pre.lMax() && s <= pre.lMax() + j);
+                    mask[(i * m + j) * slots + s] = visible ? 0f : Float.NEGATIVE_INFINITY;
+                }
+            }
+        }
+        NDArray h = llm.forward(
+                llm.embed(scope.create(ids, new Shape(rows, m))),
+                llm.rotary().tables(scope, pos, type),
+                maskArray(scope, mask, rows, m, slots),
+                cache,
+                new TokenOwners(owners, new RoutingRecorder(rows), ForwardTrace.NONE),
+                false);
+        float[] next = logProbsAt(llm.logits(h.reshape((long) rows * m, -1)), ids, rows, m, continuations, c);
+        float[] first = logProbsAt(pre.lastLogits(), null, b, 1, continuations, c);
+        List<double[]> out = new ArrayList<>(b);
+        for (int r = 0; r < b; r++) {
+            double[] scores = new double[c];
+            for (int k = 0; k < c; k++) {
+                int i = r * c + k;
+                double sum = first[i];
+                for (int j = 1; j < continuations.get(k).length; j++) {
+                    sum += next[i * m + j - 1];
+                }
+                scores[k] = sum;
+            }
+            out.add(scores);
+        }
+        return out;
+    }
+
+    /**
+     * log softmax of {@code logits} gathered at the scoring targets. With {@code fed == null} the
+     * logits are the prefill's [B, V] and the target of row (r, k) is continuation k's first id;
+     * otherwise [rows·m, V] and position j's target is the fed id at j+1.
+     */
+    private float[] logProbsAt(NDArray logits, long[] fed, int rowsOrB, int m, List<int[]> continuations, int c) {
+        int n = fed == null ? rowsOrB * c : rowsOrB * m;
+        long[] src = new long[n];
+        long[] target = new long[n];
+        for (int i = 0; i < n; i++) {
+            if (fed == null) {
+                src[i] = i / c;
+                target[i] = continuations.get(i % c)[0];
+            } else {
+                src[i] = i;
+                target[i] = (i % m) + 1 < m ? fed[i + 1] : 0;
+            }
+        }
+        NDManager scope = logits.getManager();
+        NDArray logp = logits.toType(DataType.FLOAT32, false).logSoftmax(-1).get(scope.create(src));
+        return logp.gather(scope.create(target, new Shape(n, 1)), 1).toFloatArray();
     }
 
     /**

@@ -55,6 +55,26 @@ public final class KvCache {
         return new NDList(keys[layer].get(filled), values[layer].get(filled));
     }
 
+    /**
+     * A cache whose row i is this cache's row {@code rows[i]} (e.g. one prompt's cache copied for
+     * several continuations), with the same filled length.
+     */
+    public KvCache selectRows(NDArray rows) {
+        KvCache copy = new KvCache(keys.length, capacity, length);
+        for (int l = 0; l < keys.length; l++) {
+            copy.keys[l] = keys[l].get(rows);
+            copy.values[l] = values[l].get(rows);
+        }
+        return copy;
+    }
+
+    private KvCache(int layers, int capacity, int length) {
+        this.keys = new NDArray[layers];
+        this.values = new NDArray[layers];
+        this.capacity = capacity;
+        this.length = length;
+    }
+
     /** Marks {@code n} more slots as filled (after every layer has written them). */
     public void advance(int n) {
         length += n;
