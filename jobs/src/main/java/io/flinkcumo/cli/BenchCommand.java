@@ -43,8 +43,30 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--question", defaultValue = "Describe the image in one sentence.")
     String question;
 
+    @Option(names = "--moe-layer", description = "Instead: time one top-2-of-4 CLIP-MoE layer against its dense MLP "
+            + "(tokens = one image's 10 crops; sizes from --moe-hidden).")
+    boolean moeLayer;
+
+    @Option(names = "--moe-hidden", defaultValue = "1024", description = "Hidden size for --moe-layer (MLP is 4x; default ${DEFAULT-VALUE}).")
+    int moeHidden;
+
     @Override
     public Integer call() throws Exception {
+        if (moeLayer) {
+            MoeLayerBench.Result r = MoeLayerBench.run(10 * 577, moeHidden, 4 * moeHidden, 4, 2, 7);
+            ObjectNode o = new ObjectMapper().createObjectNode();
+            o.put("bench", "moe-layer");
+            o.put("tokens", r.tokens());
+            o.put("hidden", r.hidden());
+            o.put("intermediate", r.intermediate());
+            o.put("experts", r.experts());
+            o.put("top_k", r.topK());
+            o.put("dense_ms", round(r.denseMs()));
+            o.put("moe_ms", round(r.moeMs()));
+            o.put("moe_over_dense", round(r.ratio()));
+            System.out.println(new ObjectMapper().writeValueAsString(o));
+            return 0;
+        }
         Path dir = images != null ? images : ModelOptions.home().resolve("samples/images");
         List<byte[]> files = new ArrayList<>();
         try (Stream<Path> s = Files.list(dir)) {
@@ -64,6 +86,8 @@ final class BenchCommand implements Callable<Integer> {
             for (int batch : batches) {
                 double pre = 0, vision = 0, prefill = 0, decode = 0;
                 long tokens = 0;
+                long decodeTensors = 0;
+                long decodeSteps = 0;
                 int done = 0;
                 long wall0 = System.nanoTime();
                 while (done < requests) {
@@ -78,6 +102,8 @@ final class BenchCommand implements Callable<Integer> {
                     prefill += results.get(0).timings().prefillNanos() / 1e9;
                     decode += results.get(0).timings().decodeNanos() / 1e9;
                     tokens += results.stream().mapToLong(r -> r.tokenIds().length).sum();
+                    decodeTensors += results.get(0).timings().decodeTensors();
+                    decodeSteps += results.get(0).timings().decodeSteps();
                     done += b;
                 }
                 double wall = (System.nanoTime() - wall0) / 1e9;
@@ -93,6 +119,7 @@ final class BenchCommand implements Callable<Integer> {
                 o.put("images_per_s", round(requests / wall));
                 o.put("generated_tokens", tokens);
                 o.put("tokens_per_s", round(tokens / wall));
+                o.put("native_tensors_per_decode_step", decodeSteps == 0 ? 0 : round((double) decodeTensors / decodeSteps));
                 ObjectNode split = o.putObject("split_s");
                 split.put("preprocess", round(pre));
                 split.put("vision_projector", round(vision));

@@ -63,6 +63,7 @@ public final class Generator {
         RoutingRecorder recorder = pre.recorder();
         NDArray logits = pre.lastLogits();
         long t2 = System.nanoTime();
+        int tensorsBefore = scope.getManagedArrays().size();
 
         // ---- decode ----
         Sampler[] samplers = new Sampler[b];
@@ -123,7 +124,8 @@ public final class Generator {
         }
         long t3 = System.nanoTime();
 
-        ModelOutput.Timings timings = new ModelOutput.Timings(b, pre.visionNanos(), pre.prefillNanos(), t3 - t2, steps);
+        long decodeTensors = scope.getManagedArrays().size() - tensorsBefore;
+        ModelOutput.Timings timings = new ModelOutput.Timings(b, pre.visionNanos(), pre.prefillNanos(), t3 - t2, steps, decodeTensors);
         List<ModelOutput> out = new ArrayList<>(b);
         for (int r = 0; r < b; r++) {
             int[] ids = generated.get(r).stream().mapToInt(Integer::intValue).toArray();
