@@ -1,7 +1,10 @@
 package io.flinkcumo.arrow;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.flinkcumo.stats.RoutingStatRow;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -24,6 +27,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -74,6 +78,29 @@ final class ArrowSummary {
         void visit(Path file, int batch, VectorSchemaRoot root) throws IOException;
     }
 
+    /** The routing-statistics rows in {@code files}, read column by column with Arrow Java. */
+    static List<RoutingStatRow> routingRows(List<Path> files) throws IOException {
+        List<RoutingStatRow> rows = new ArrayList<>();
+        forEachBatch(files, (file, batch, root) -> {
+            assertThat(root.getSchema()).isEqualTo(RoutingStatsArrow.schema());
+            for (int r = 0; r < root.getRowCount(); r++) {
+                rows.add(new RoutingStatRow(
+                        root.getVector("request_id").getObject(r).toString(),
+                        root.getVector("component").getObject(r).toString(),
+                        (Integer) root.getVector("layer").getObject(r),
+                        (Integer) root.getVector("expert").getObject(r),
+                        (Long) root.getVector("layer_tokens").getObject(r),
+                        (Long) root.getVector("tokens_top1").getObject(r),
+                        (Long) root.getVector("tokens_topk").getObject(r),
+                        (Double) root.getVector("mean_router_prob").getObject(r),
+                        (Double) root.getVector("mean_gate_weight").getObject(r),
+                        (Double) root.getVector("router_entropy").getObject(r)));
+            }
+        });
+        return rows;
+    }
+
+    /** The Java-side summary, in the JS reader's JSON shape. */
     static ObjectNode summarize(List<Path> files) throws IOException {
         ObjectNode out = JSON.createObjectNode();
         ObjectNode columns = JSON.createObjectNode();
