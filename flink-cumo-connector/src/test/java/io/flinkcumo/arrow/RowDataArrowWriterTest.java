@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.TimeStampNanoTZVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.TimeUnit;
 import org.apache.arrow.vector.types.pojo.ArrowType;
@@ -144,8 +146,9 @@ class RowDataArrowWriterTest {
     private static Object[] row(VectorSchemaRoot root, int r) {
         Object[] out = new Object[root.getFieldVectors().size()];
         for (int c = 0; c < out.length; c++) {
-            var v = root.getVector(c);
-            out[c] = v instanceof org.apache.arrow.vector.TimeStampNanoTZVector ts ? (ts.isNull(r) ? null : ts.get(r)) : v.getObject(r);
+            FieldVector v = root.getVector(c);
+            // the nanosecond LTZ column compares as raw epoch nanoseconds
+            out[c] = v instanceof TimeStampNanoTZVector ts ? (ts.isNull(r) ? null : ts.get(r)) : v.getObject(r);
         }
         return out;
     }
