@@ -50,8 +50,15 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--moe-hidden", defaultValue = "1024", description = "Hidden size for --moe-layer (MLP is 4x; default ${DEFAULT-VALUE}).")
     int moeHidden;
 
+    @Option(names = "--soak", defaultValue = "0", description = "Instead: run N consecutive requests and report native "
+            + "tensors held, resident memory and heap at start and end.")
+    int soak;
+
     @Override
     public Integer call() throws Exception {
+        if (soak > 0) {
+            return soak();
+        }
         if (moeLayer) {
             MoeLayerBench.Result r = MoeLayerBench.run(10 * 577, moeHidden, 4 * moeHidden, 4, 2, 7);
             ObjectNode o = new ObjectMapper().createObjectNode();
@@ -129,6 +136,66 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** N consecutive single requests over the sample images; memory read before and after. */
+    private int soak() throws Exception {
+        Path dir = images != null ? images : ModelOptions.home().resolve("samples/images");
+        List<byte[]> files;
+        try (Stream<Path> s = Files.list(dir)) {
+            files = s.filter(f -> f.toString().matches("(?i).*\\.(png|jpe?g)$")).sorted().map(p -> {
+                try {
+                    return Files.readAllBytes(p);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).toList();
+        }
+        ObjectMapper json = new ObjectMapper();
+        try (CumoEngine engine = model.load()) {
+            engine.answer(List.of(CumoRequest.of("warmup", files.get(0), question, GenerationConfig.greedy(maxNewTokens))));
+            ObjectNode start = memory(engine);
+            long t0 = System.nanoTime();
+            for (int i = 0; i < soak; i++) {
+                engine.answer(List.of(CumoRequest.of("r" + i, files.get(i % files.size()), question, GenerationConfig.greedy(maxNewTokens))));
+                if ((i + 1) % 100 == 0) {
+                    System.err.printf("soak: %d/%d requests, %d native tensors held, RSS %d MiB%n", i + 1, soak,
+                            engine.model().manager().getManagedArrays().size(), rssMiB());
+                }
+            }
+            ObjectNode o = json.createObjectNode();
+            o.put("bench", "soak");
+            o.put("requests", soak);
+            o.put("wall_s", round((System.nanoTime() - t0) / 1e9));
+            o.set("start", start);
+            o.set("end", memory(engine));
+            System.out.println(json.writeValueAsString(o));
+        }
+        return 0;
+    }
+
+    private static ObjectNode memory(CumoEngine engine) {
+        System.gc();
+        ObjectNode m = new ObjectMapper().createObjectNode();
+        m.put("native_tensors_held", engine.model().manager().getManagedArrays().size());
+        m.put("rss_mib", rssMiB());
+        Runtime rt = Runtime.getRuntime();
+        m.put("heap_used_mib", (rt.totalMemory() - rt.freeMemory()) >> 20);
+        return m;
+    }
+
+    /** Resident set size of this process (Linux /proc), or -1. */
+    private static long rssMiB() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) >> 10;
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
     }
 
     private static double round(double v) {
