@@ -43,6 +43,25 @@ public final class Generator {
         this.type = type;
     }
 
+    public CumoConfig config() {
+        return config;
+    }
+
+    /** The S² vision encoder (CLIP tower inside). */
+    public MultiScaleVisionEncoder vision() {
+        return vision;
+    }
+
+    /** The projector (dense {@code mlp2x_gelu} or MLP-MoE). */
+    public FeedForward projector() {
+        return projector;
+    }
+
+    /** The language model. */
+    public MistralModel llm() {
+        return llm;
+    }
+
     public List<ModelOutput> generate(NDManager scope, List<ModelInput> inputs, ForwardTrace trace) {
         int b = inputs.size();
         RoutingRecorder recorder = new RoutingRecorder(b);
