@@ -15,9 +15,10 @@ mkdir -p "$w"
 "$cumo" train --stage 1 --model "$w/s0" --data "$w/data" --out "$w/s1" --max-steps 40 --batch-size 16 --lr 1e-3 --resume
 "$cumo" train --stage 2 --model "$w/s1" --data "$w/data" --out "$w/s2" --max-steps "$S2_STEPS" --batch-size 8 --lr 1e-3 --resume
 [ -f "$w/up/config.json" ] || "$cumo" upcycle --dense "$w/s2" --out "$w/up" --experts 4 --top-k 2 --seed 0
-# stage 3: the CuMo model, and the two baselines, in parallel
-"$cumo" train --stage 3 --model "$w/up" --data "$w/data" --out "$w/s3" --max-steps "$S3_STEPS" --batch-size 8 --lr 5e-4 --resume &
-"$cumo" train --stage 3 --model "$w/up" --data "$w/data" --out "$w/s3-noaux" --no-aux --max-steps "$S3_STEPS" --batch-size 8 --lr 5e-4 --resume 2>"$w/s3-noaux.err" &
-"$cumo" train --stage 3 --model "$w/s2" --data "$w/data" --out "$w/s3-dense" --max-steps "$S3_STEPS" --batch-size 8 --lr 5e-4 --resume 2>"$w/s3-dense.err" &
-wait
+# stage 3: the CuMo model, then the two baselines with the same steps (sequential: CPU-bound)
+"$cumo" train --stage 3 --model "$w/up" --data "$w/data" --out "$w/s3" --max-steps "$S3_STEPS" --batch-size 8 --lr 5e-4 --resume
+if [ "${BASELINES:-1}" = 1 ]; then
+  "$cumo" train --stage 3 --model "$w/up" --data "$w/data" --out "$w/s3-noaux" --no-aux --max-steps "$S3_STEPS" --batch-size 8 --lr 5e-4 --resume
+  "$cumo" train --stage 3 --model "$w/s2" --data "$w/data" --out "$w/s3-dense" --max-steps "$S3_STEPS" --batch-size 8 --lr 5e-4 --resume
+fi
 "$cumo" eval --data "$w/data" --limit "${EVAL_IMAGES:-40}" --model "$w/s3,$w/s3-noaux,$w/s3-dense,$w/s2"

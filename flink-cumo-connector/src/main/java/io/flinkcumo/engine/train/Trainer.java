@@ -209,13 +209,21 @@ public final class Trainer {
                 total = loss.getFloat();
                 gc.backward(loss);
             }
-            optimizer.beginStep();
+            boolean finite = Double.isFinite(total);
+            if (finite) {
+                optimizer.beginStep();
+            }
             for (Map.Entry<String, NDArray> e : params.entrySet()) {
                 NDArray w = e.getValue();
                 NDArray g = w.getGradient();
                 g.attach(scope);
-                optimizer.update(e.getKey(), w, g, lr);
-                g.subi(g); // PyTorch accumulates gradients: reset for the next step
+                if (finite) {
+                    optimizer.update(e.getKey(), w, g, lr);
+                }
+                g.muli(0); // PyTorch accumulates gradients: reset for the next step
+            }
+            if (!finite) {
+                progress.printf("%nstep %d: non-finite loss %s, update skipped%n", step, total);
             }
             return new StepLoss(step, total, ce, balance, z, lr);
         }
