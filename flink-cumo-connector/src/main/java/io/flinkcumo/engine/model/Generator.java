@@ -44,6 +44,25 @@ public final class Generator {
         this.type = type;
     }
 
+    public CumoConfig config() {
+        return config;
+    }
+
+    /** The S² vision encoder (CLIP tower inside). */
+    public MultiScaleVisionEncoder vision() {
+        return vision;
+    }
+
+    /** The projector (dense {@code mlp2x_gelu} or MLP-MoE). */
+    public FeedForward projector() {
+        return projector;
+    }
+
+    /** The language model. */
+    public MistralModel llm() {
+        return llm;
+    }
+
     /**
      * Generates for a batch; {@code images} holds the pixels of {@link ModelInput#withImageCount}
      * inputs in placeholder order, or is null when every input carries its pixels inline.
