@@ -1,9 +1,11 @@
 package io.flinkcumo.runtime;
 
+import java.io.Serializable;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
+import java.util.function.Predicate;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.functions.async.AsyncRetryStrategy;
@@ -53,7 +55,7 @@ public class CumoAsyncFunction extends RichAsyncFunction<CumoQuestion, CumoAnswe
      */
     public static AsyncRetryStrategy<CumoAnswer> retryStrategy(int maxAttempts, Duration delay) {
         return new AsyncRetryStrategies.FixedDelayRetryStrategyBuilder<CumoAnswer>(maxAttempts, delay.toMillis())
-                .ifException(CumoAsyncFunction::isRetryable)
+                .ifException((Predicate<Throwable> & Serializable) CumoAsyncFunction::isRetryable)
                 .build();
     }
 
