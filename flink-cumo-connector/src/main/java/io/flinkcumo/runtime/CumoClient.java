@@ -12,7 +12,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -47,10 +49,16 @@ public final class CumoClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CumoClient.class);
     private static final int QUESTION_PREVIEW = 60;
 
+    /**
+     * Metrics per operator metric group: several CuMo calls in one operator (two functions in one
+     * SELECT) share one set of metrics, since Flink refuses a second metric of the same name.
+     */
+    private static final Map<MetricGroup, SharedMetrics> METRICS = new IdentityHashMap<>();
+
     private final Lease<CumoService> lease;
     private final CumoService service;
+    private final MetricGroup metricGroup;
     private final CumoMetrics metrics;
-    private final AutoCloseable metricsAttachment;
     private final GenerationConfig generation;
     private final Conversation.Template template;
     private final String captionPrompt;
@@ -76,12 +84,45 @@ public final class CumoClient implements AutoCloseable {
         this.retries = options.get(CumoRuntimeOptions.RETRIES);
         this.errorHandling = options.get(CumoRuntimeOptions.ERROR_HANDLING);
         this.idPrefix = name + "-";
-        if (metricGroup != null) {
-            this.metrics = CumoMetrics.register(metricGroup, service::queueDepth);
-            this.metricsAttachment = service.attach(metrics);
-        } else {
-            this.metrics = null;
-            this.metricsAttachment = () -> { };
+        this.metricGroup = metricGroup;
+        this.metrics = metricGroup == null ? null : acquireMetrics(metricGroup, service);
+    }
+
+    private static CumoMetrics acquireMetrics(MetricGroup group, CumoService service) {
+        synchronized (METRICS) {
+            SharedMetrics shared = METRICS.get(group);
+            if (shared == null) {
+                CumoMetrics metrics = CumoMetrics.register(group, service::queueDepth);
+                shared = new SharedMetrics(metrics, service.attach(metrics));
+                METRICS.put(group, shared);
+            }
+            shared.users++;
+            return shared.metrics;
+        }
+    }
+
+    private static void releaseMetrics(MetricGroup group) throws Exception {
+        SharedMetrics released = null;
+        synchronized (METRICS) {
+            SharedMetrics shared = METRICS.get(group);
+            if (shared != null && --shared.users == 0) {
+                released = METRICS.remove(group);
+            }
+        }
+        if (released != null) {
+            released.attachment.close();
+        }
+    }
+
+    /** One operator's metrics, attached to the service's batcher, and how many clients use them. */
+    private static final class SharedMetrics {
+        final CumoMetrics metrics;
+        final AutoCloseable attachment;
+        int users;
+
+        SharedMetrics(CumoMetrics metrics, AutoCloseable attachment) {
+            this.metrics = metrics;
+            this.attachment = attachment;
         }
     }
 
@@ -216,8 +257,8 @@ public final class CumoClient implements AutoCloseable {
         return await(ask(image, question));
     }
 
-    /** Waits for an outcome, rethrowing a {@link CumoRequestException} as it is. */
-    public static CumoOutcome await(CompletableFuture<CumoOutcome> outcome) {
+    /** Waits for a result of {@link #ask}, rethrowing a {@link CumoRequestException} as it is. */
+    public static <T> T await(CompletableFuture<T> outcome) {
         try {
             return outcome.get();
         } catch (InterruptedException e) {
@@ -319,7 +360,9 @@ public final class CumoClient implements AutoCloseable {
     @Override
     public void close() {
         try {
-            metricsAttachment.close();
+            if (metricGroup != null) {
+                releaseMetrics(metricGroup);
+            }
         } catch (Exception e) {
             LOG.warn("detaching CuMo metrics failed", e);
         } finally {
