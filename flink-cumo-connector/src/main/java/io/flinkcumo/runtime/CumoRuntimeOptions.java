@@ -4,6 +4,7 @@ import static io.flinkcumo.runtime.Requirements.atLeast;
 import static io.flinkcumo.runtime.Requirements.notNegative;
 import static io.flinkcumo.runtime.Requirements.positive;
 
+import io.flinkcumo.engine.Precision;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -112,6 +113,12 @@ public final class CumoRuntimeOptions {
           .defaultValue("mistral_instruct_system")
           .withDescription("Conversation template that wraps the image and the question.");
 
+  public static final ConfigOption<String> CAPTION_PROMPT =
+      ConfigOptions.key("caption-prompt")
+          .stringType()
+          .defaultValue("Describe the image in one sentence.")
+          .withDescription("The question cumo_caption(image) and a model with only an image input ask.");
+
   public static final ConfigOption<Long> MAX_IMAGE_PIXELS =
       ConfigOptions.key("max-image-pixels")
           .longType()
@@ -161,8 +168,8 @@ public final class CumoRuntimeOptions {
   public static Set<ConfigOption<?>> optionalOptions() {
     return Set.of(
         DEVICE, PRECISION, MAX_BATCH_SIZE, MAX_BATCH_WAIT, QUEUE_CAPACITY, MAX_NEW_TOKENS,
-        TEMPERATURE, TOP_P, TOP_K, SEED, PROMPT_TEMPLATE, MAX_IMAGE_PIXELS, MAX_IMAGE_BYTES,
-        TIMEOUT, RETRIES, ERROR_HANDLING);
+        TEMPERATURE, TOP_P, TOP_K, SEED, PROMPT_TEMPLATE, CAPTION_PROMPT, MAX_IMAGE_PIXELS,
+        MAX_IMAGE_BYTES, TIMEOUT, RETRIES, ERROR_HANDLING);
   }
 
   /**
@@ -208,6 +215,9 @@ public final class CumoRuntimeOptions {
     check.value(SEED, seed -> null);
     check.value(PROMPT_TEMPLATE, template -> template.isBlank()
         ? "prompt-template must not be blank"
+        : null);
+    check.value(CAPTION_PROMPT, prompt -> prompt.isBlank()
+        ? "caption-prompt must not be blank"
         : null);
     check.value(MAX_IMAGE_PIXELS, pixels -> atLeast(MAX_IMAGE_PIXELS.key(), pixels, 1));
     check.value(MAX_IMAGE_BYTES, bytes -> atLeast(MAX_IMAGE_BYTES.key(), bytes.getBytes(), 1));

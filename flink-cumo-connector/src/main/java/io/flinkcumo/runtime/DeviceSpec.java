@@ -1,5 +1,7 @@
 package io.flinkcumo.runtime;
 
+import ai.djl.Device;
+import io.flinkcumo.engine.Precision;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -67,6 +69,36 @@ public record DeviceSpec(Kind kind, int cudaIndex) {
             "device must be 'auto', 'cpu' or 'cuda:<index>' (for example cuda:0), got '"
                 + text
                 + "'");
+    }
+  }
+
+  /**
+   * Resolves {@link Precision#AUTO} for this device: fp16 on CUDA, fp32 on the CPU; an explicit
+   * precision is kept.
+   *
+   * @throws IllegalStateException if this device is still {@code auto}
+   */
+  public Precision resolve(Precision requested) {
+    requireConcrete();
+    if (requested != Precision.AUTO) {
+      return requested;
+    }
+    return kind == Kind.CUDA ? Precision.FP16 : Precision.FP32;
+  }
+
+  /**
+   * The DJL device to load the model on.
+   *
+   * @throws IllegalStateException if this device is still {@code auto}
+   */
+  public Device toDjlDevice() {
+    requireConcrete();
+    return kind == Kind.CUDA ? Device.gpu(cudaIndex) : Device.cpu();
+  }
+
+  private void requireConcrete() {
+    if (kind == Kind.AUTO) {
+      throw new IllegalStateException("device 'auto' must be resolved first (DeviceSelector)");
     }
   }
 

@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +46,7 @@ public final class SharedModelRegistry<K, M extends AutoCloseable> {
   private final Object lock = new Object();
   private final Map<K, Entry<M>> live = new HashMap<>();
   private final Map<K, CompletableFuture<Void>> closing = new HashMap<>();
+  private final AtomicLong loads = new AtomicLong();
 
   /**
    * Creates a registry; most code should use {@link #forModelType} instead.
@@ -118,6 +120,7 @@ public final class SharedModelRegistry<K, M extends AutoCloseable> {
     M model;
     try {
       entry.previousClose.get();
+      loads.incrementAndGet();
       LOG.info("{}: loading model {}", name, key);
       model = Objects.requireNonNull(loader.load(key), "model loader returned null");
     } catch (Throwable t) {
@@ -144,6 +147,11 @@ public final class SharedModelRegistry<K, M extends AutoCloseable> {
     synchronized (lock) {
       return (int) live.values().stream().filter(Entry::isLoaded).count();
     }
+  }
+
+  /** Number of loads started since this registry was created, failed ones included. */
+  public long loadCount() {
+    return loads.get();
   }
 
   /** Number of open leases on {@code key}, 0 if it is not loaded. */

@@ -3,6 +3,7 @@ package io.flinkcumo.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.flinkcumo.engine.Precision;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.time.Duration;
@@ -34,6 +35,8 @@ class CumoRuntimeOptionsTest {
     assertThat(config.get(CumoRuntimeOptions.TOP_P)).isEqualTo(1f);
     assertThat(config.get(CumoRuntimeOptions.TOP_K)).isZero();
     assertThat(config.get(CumoRuntimeOptions.PROMPT_TEMPLATE)).isEqualTo("mistral_instruct_system");
+    assertThat(config.get(CumoRuntimeOptions.CAPTION_PROMPT))
+        .isEqualTo("Describe the image in one sentence.");
     assertThat(config.get(CumoRuntimeOptions.MAX_IMAGE_PIXELS)).isEqualTo(89_478_485L);
     assertThat(config.get(CumoRuntimeOptions.MAX_IMAGE_BYTES)).isEqualTo(MemorySize.ofMebiBytes(32));
     assertThat(config.get(CumoRuntimeOptions.TIMEOUT)).isEqualTo(Duration.ofMinutes(5));
@@ -116,9 +119,11 @@ class CumoRuntimeOptionsTest {
 
   @Test
   void autoPrecisionFollowsTheDevice() {
-    assertThat(Precision.AUTO.resolve(DeviceSpec.cuda(0))).isEqualTo(Precision.FP16);
-    assertThat(Precision.AUTO.resolve(DeviceSpec.CPU)).isEqualTo(Precision.FP32);
-    assertThat(Precision.FP32.resolve(DeviceSpec.cuda(0))).isEqualTo(Precision.FP32);
+    assertThat(DeviceSpec.cuda(0).resolve(Precision.AUTO)).isEqualTo(Precision.FP16);
+    assertThat(DeviceSpec.CPU.resolve(Precision.AUTO)).isEqualTo(Precision.FP32);
+    assertThat(DeviceSpec.cuda(0).resolve(Precision.FP32)).isEqualTo(Precision.FP32);
+    assertThatThrownBy(() -> DeviceSpec.AUTO.resolve(Precision.AUTO))
+        .isInstanceOf(IllegalStateException.class);
   }
 
   @Test
@@ -144,7 +149,7 @@ class CumoRuntimeOptionsTest {
     }
     Set<ConfigOption<?>> listed = new HashSet<>(CumoRuntimeOptions.requiredOptions());
     listed.addAll(CumoRuntimeOptions.optionalOptions());
-    assertThat(listed).isEqualTo(declared).hasSize(17);
+    assertThat(listed).isEqualTo(declared).hasSize(18);
     assertThat(declared).allSatisfy(option ->
         assertThat(option.description().toString()).as(option.key()).isNotBlank());
     assertThat(CumoRuntimeOptions.requiredOptions())

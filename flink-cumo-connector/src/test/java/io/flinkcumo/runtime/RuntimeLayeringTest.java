@@ -17,7 +17,13 @@ import org.junit.jupiter.api.Test;
 class RuntimeLayeringTest {
 
   private static final Set<Class<?>> FLINK_ADAPTERS =
-      Set.of(CumoRuntimeOptions.class, FlinkDevices.class, CumoMetrics.class, WindowHistogram.class);
+      Set.of(
+          CumoRuntimeOptions.class,
+          FlinkDevices.class,
+          CumoMetrics.class,
+          WindowHistogram.class,
+          CumoClient.class,
+          CumoAsyncFunction.class);
 
   @Test
   void onlyTheAdaptersDependOnFlink() {

@@ -58,6 +58,7 @@ class SharedModelRegistryTest {
     FakeModel model = held.get(0).get();
     assertThat(held).allSatisfy(lease -> assertThat(lease.get()).isSameAs(model));
     assertThat(loads).hasValue(1);
+    assertThat(registry.loadCount()).isEqualTo(1);
     assertThat(registry.refCount(KEY)).isEqualTo(4);
     assertThat(registry.loadedCount()).isEqualTo(1);
 

@@ -1,0 +1,183 @@
+package io.flinkcumo.runtime;
+
+import io.flinkcumo.engine.CumoEngine;
+import io.flinkcumo.engine.CumoRequest;
+import io.flinkcumo.engine.CumoResult;
+import io.flinkcumo.engine.Precision;
+import io.flinkcumo.engine.image.ImageDecoder;
+import io.flinkcumo.engine.image.InvalidImageException;
+import io.flinkcumo.runtime.SharedModelRegistry.Lease;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One loaded CuMo model and the micro-batcher that feeds it, shared by every subtask of a JVM that
+ * asks for the same model path, device and precision ({@link #acquire}).
+ *
+ * <p>Callers {@link #prepare} requests on their own thread (image decoding, preprocessing and
+ * tokenisation run in parallel, and a bad image fails there without entering a batch), then
+ * {@link #submit} them; the batcher's single dispatcher thread runs them in batches of up to {@code
+ * max-batch-size} through {@link CumoEngine#run}, which is the only thread that touches the model.
+ *
+ * <p>The batcher settings and image limits are those of the caller that loaded the model; later
+ * callers with other settings share it as it is. Closing (done by the registry when the last lease
+ * is released) fails queued requests with a "model service closed" error, lets the running batch
+ * finish, and frees the model's native memory.
+ *
+ * <p>Flink-free: {@code CumoClient} adapts it to Flink's options, devices and metrics.
+ */
+public final class CumoService implements AutoCloseable {
+
+    private static final SharedModelRegistry<ModelKey, CumoService> REGISTRY =
+            SharedModelRegistry.forModelType(CumoService.class);
+
+    /**
+     * What to load and how to batch.
+     *
+     * @param modelDir the CuMo checkpoint directory
+     * @param device a concrete device (cpu or cuda:N), not auto
+     * @param precision the requested precision; auto is resolved for the device
+     * @param imageLimits limits applied when decoding images
+     * @param batcher batching, queue and timeout settings
+     */
+    public record Spec(
+            Path modelDir, DeviceSpec device, Precision precision, ImageDecoder.Limits imageLimits, BatcherConfig batcher) {
+
+        public Spec {
+            Objects.requireNonNull(modelDir, "modelDir");
+            Objects.requireNonNull(device, "device");
+            Objects.requireNonNull(precision, "precision");
+            Objects.requireNonNull(imageLimits, "imageLimits");
+            Objects.requireNonNull(batcher, "batcher");
+            device.resolve(precision); // refuses an unresolved 'auto' device
+        }
+
+        /** The registry key: model path, device and resolved precision. */
+        public ModelKey key() {
+            return new ModelKey(modelDir.toString(), device.toString(), device.resolve(precision).name());
+        }
+    }
+
+    private final Spec spec;
+    private final CumoEngine engine;
+    private final BatcherListeners listeners = new BatcherListeners();
+    private final MicroBatcher<CumoEngine.Prepared, CumoResult> batcher;
+
+    private CumoService(Spec spec, CumoEngine engine) {
+        this.spec = spec;
+        this.engine = engine;
+        this.batcher = new MicroBatcher<>(spec.batcher(), this::runBatch, listeners);
+    }
+
+    /** The JVM-wide registry of loaded services, for tests and diagnostics. */
+    public static SharedModelRegistry<ModelKey, CumoService> registry() {
+        return REGISTRY;
+    }
+
+    /**
+     * A lease on the shared service for {@code spec}, loading the model if this JVM has no live copy.
+     * Close the lease exactly once; the last close frees the model.
+     *
+     * @throws ModelLoadException if loading failed
+     * @throws InterruptedException if interrupted while another caller loads the same model
+     */
+    public static Lease<CumoService> acquire(Spec spec) throws InterruptedException {
+        return REGISTRY.acquire(spec.key(), key -> start(spec));
+    }
+
+    /** Loads the model and starts its dispatcher, outside the registry (tests, benchmarks). */
+    public static CumoService start(Spec spec) throws IOException {
+        CumoEngine engine = CumoEngine.load(
+                spec.modelDir(), spec.device().toDjlDevice(), spec.device().resolve(spec.precision()), spec.imageLimits());
+        try {
+            return new CumoService(spec, engine);
+        } catch (RuntimeException | Error e) {
+            engine.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Decodes, preprocesses and tokenises a request on the calling thread.
+     *
+     * @throws CumoInputException naming what is wrong with the request
+     */
+    public CumoEngine.Prepared prepare(CumoRequest request) {
+        try {
+            return engine.prepare(request);
+        } catch (InvalidImageException e) {
+            throw new CumoInputException("invalid image: " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new CumoInputException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Queues a prepared request, blocking while the queue is full (back-pressure).
+     *
+     * @return completes with the result on the dispatcher thread, or exceptionally (timeout, model
+     *     error, service closed)
+     */
+    public CompletableFuture<CumoResult> submit(CumoEngine.Prepared prepared) throws InterruptedException {
+        return batcher.submit(prepared);
+    }
+
+    /** Queues a prepared request without blocking; fails at once if the queue is full. */
+    public CompletableFuture<CumoResult> trySubmit(CumoEngine.Prepared prepared) {
+        return batcher.trySubmit(prepared);
+    }
+
+    /**
+     * {@link #prepare} on the calling thread, then {@link #submit}; a bad request gives a future
+     * failed with {@link CumoInputException}.
+     */
+    public CompletableFuture<CumoResult> submit(CumoRequest request) throws InterruptedException {
+        CumoEngine.Prepared prepared;
+        try {
+            prepared = prepare(request);
+        } catch (CumoInputException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return submit(prepared);
+    }
+
+    /** Observes the shared batcher until the returned handle is closed (e.g. one subtask's metrics). */
+    public AutoCloseable attach(BatcherListener listener) {
+        return listeners.attach(listener);
+    }
+
+    /** Requests waiting for the model. */
+    public int queueDepth() {
+        return batcher.queueDepth();
+    }
+
+    public CumoEngine engine() {
+        return engine;
+    }
+
+    public Spec spec() {
+        return spec;
+    }
+
+    /** The id of the end-of-sequence token, to count generated tokens. */
+    public int eosTokenId() {
+        return engine.model().config().llm().eosTokenId();
+    }
+
+    private List<ItemResult<CumoResult>> runBatch(List<CumoEngine.Prepared> batch) {
+        return engine.run(batch).stream().map(ItemResult::success).toList();
+    }
+
+    /** Fails queued requests, waits for the running batch, stops the dispatcher and frees the model. */
+    @Override
+    public void close() {
+        try {
+            batcher.close();
+        } finally {
+            engine.close();
+        }
+    }
+}

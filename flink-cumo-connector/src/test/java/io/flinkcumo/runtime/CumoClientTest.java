@@ -1,0 +1,143 @@
+package io.flinkcumo.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.flinkcumo.engine.CumoEngine;
+import io.flinkcumo.engine.CumoRequest;
+import io.flinkcumo.engine.GenerationConfig;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.flink.configuration.Configuration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The shared request path (CumoClient over the shared CumoService) without a Flink job. */
+class CumoClientTest {
+
+    private static final Map<String, String> EXPECTED = new LinkedHashMap<>();
+    private static int baselineArrays;
+
+    @BeforeAll
+    static void answerDirectly() throws Exception {
+        baselineArrays = CumoTestData.liveNativeArrays();
+        try (CumoEngine engine = CumoEngine.load(CumoTestData.modelDir())) {
+            for (Map.Entry<String, byte[]> image : CumoTestData.images().entrySet()) {
+                CumoRequest request =
+                        CumoRequest.of(image.getKey(), image.getValue(), CumoTestData.QUESTION, GenerationConfig.greedy(6));
+                EXPECTED.put(image.getKey(), engine.answer(List.of(request)).get(0).answer());
+            }
+        }
+    }
+
+    @AfterEach
+    void everyModelIsFreed() {
+        assertThat(CumoService.registry().loadedCount()).isZero();
+        assertThat(CumoTestData.liveNativeArrays()).isEqualTo(baselineArrays);
+    }
+
+    private static CumoClient open(String... overrides) throws InterruptedException {
+        return CumoClient.open(Configuration.fromMap(CumoTestData.options(overrides)), DeviceSpec.CPU, null, "test");
+    }
+
+    @Test
+    void concurrentRequestsAreBatchedAndAnswerAsDirectEngineCalls() throws Exception {
+        RecordingListener listener = new RecordingListener();
+        try (CumoClient client = open("max-batch-size", "4", "max-batch-wait", "200 ms");
+                AutoCloseable ignored = client.service().attach(listener)) {
+            List<String> names = new ArrayList<>();
+            List<CompletableFuture<CumoOutcome>> outcomes = new ArrayList<>();
+            for (int round = 0; round < 2; round++) {
+                for (Map.Entry<String, byte[]> image : CumoTestData.images().entrySet()) {
+                    names.add(image.getKey());
+                    outcomes.add(client.ask(ImageRef.ofBytes(image.getValue()), CumoTestData.QUESTION));
+                }
+            }
+            for (int i = 0; i < names.size(); i++) {
+                CumoOutcome outcome = outcomes.get(i).get();
+                assertThat(outcome.answer()).as(names.get(i)).isEqualTo(EXPECTED.get(names.get(i)));
+                assertThat(outcome.error()).isNull();
+                assertThat(outcome.generatedTokens()).isBetween(1, 6);
+                assertThat(outcome.routing().vision().layers()).isPositive();
+                assertThat(outcome.routing().llm()).isNull(); // a dense Mistral LLM has no experts
+            }
+            assertThat(listener.batchSizes).anySatisfy(size -> assertThat(size).isGreaterThan(1));
+            assertThat(listener.batchSizes.stream().mapToInt(Integer::intValue).sum()).isEqualTo(names.size());
+        }
+    }
+
+    @Test
+    void clientsWithTheSameModelShareOneLoad() throws Exception {
+        long loads = CumoService.registry().loadCount();
+        try (CumoClient first = open(); CumoClient second = open("max-new-tokens", "3")) {
+            assertThat(second.service()).isSameAs(first.service());
+            assertThat(CumoService.registry().loadCount()).isEqualTo(loads + 1);
+            assertThat(CumoService.registry().refCount(first.service().spec().key())).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void failStrategyNamesTheRowAndTheProblem() throws Exception {
+        try (CumoClient client = open("error-handling", "fail")) {
+            assertThatThrownBy(() -> client.askAndWait(ImageRef.ofBytes(CumoTestData.CORRUPT), "Why?"))
+                    .isInstanceOf(CumoRequestException.class)
+                    .hasMessageContaining("image of " + CumoTestData.CORRUPT.length + " bytes")
+                    .hasMessageContaining("question \"Why?\"")
+                    .hasMessageContaining("invalid image")
+                    .satisfies(e -> assertThat(((CumoRequestException) e).isInputError()).isTrue());
+            String name = EXPECTED.keySet().iterator().next();
+            assertThat(client.askAndWait(ImageRef.ofBytes(CumoTestData.images().get(name)), CumoTestData.QUESTION)
+                    .answer()).isEqualTo(EXPECTED.get(name));
+        }
+    }
+
+    @Test
+    void nullAndErrorColumnStrategiesKeepTheRow() throws Exception {
+        try (CumoClient nulls = open("error-handling", "null");
+                CumoClient errors = open("error-handling", "error-column")) {
+            CumoOutcome nullOutcome = nulls.askAndWait(ImageRef.ofBytes(CumoTestData.CORRUPT), "Why?");
+            assertThat(nullOutcome.answer()).isNull();
+            assertThat(nullOutcome.error()).isNull();
+            CumoOutcome errorOutcome = errors.askAndWait(ImageRef.ofBytes(CumoTestData.CORRUPT), "Why?");
+            assertThat(errorOutcome.answer()).isNull();
+            assertThat(errorOutcome.error()).startsWith("invalid image");
+            assertThat(errors.askAndWait(ImageRef.ofBytes(CumoTestData.images().values().iterator().next()), " ")
+                    .error()).isEqualTo("the question is empty");
+        }
+    }
+
+    @Test
+    void pathOnlyImagesAreReadFromTheirFile() throws Exception {
+        String name = EXPECTED.keySet().iterator().next();
+        try (CumoClient client = open("error-handling", "error-column")) {
+            CumoOutcome outcome =
+                    client.askAndWait(ImageRef.ofPath(CumoTestData.imagePath(name).toString()), CumoTestData.QUESTION);
+            assertThat(outcome.answer()).isEqualTo(EXPECTED.get(name));
+            CumoOutcome missing = client.askAndWait(ImageRef.ofPath("/no/such/image.png"), CumoTestData.QUESTION);
+            assertThat(missing.error()).contains("cannot read image file '/no/such/image.png'");
+        }
+    }
+
+    @Test
+    void nullInputGivesNullWithoutAnError() throws Exception {
+        try (CumoClient client = open("error-handling", "fail")) {
+            assertThat(client.askAndWait(new ImageRef(null, null), CumoTestData.QUESTION))
+                    .isEqualTo(CumoOutcome.NULL_INPUT);
+            assertThat(client.askAndWait(ImageRef.ofBytes(CumoTestData.CORRUPT), null)).isEqualTo(CumoOutcome.NULL_INPUT);
+        }
+    }
+
+    @Test
+    void invalidOptionsAreReportedTogether() {
+        assertThatThrownBy(() -> open("max-batch-size", "0", "device", "gpu"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("max-batch-size must be >= 1")
+                .hasMessageContaining("device must be");
+        assertThatThrownBy(() -> open("model-path", "/no/such/model"))
+                .hasMessageContaining("model-path '/no/such/model' is not a directory");
+    }
+}

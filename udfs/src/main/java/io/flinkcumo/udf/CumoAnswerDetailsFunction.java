@@ -1,0 +1,99 @@
+package io.flinkcumo.udf;
+
+import io.flinkcumo.engine.routing.Component;
+import io.flinkcumo.runtime.CumoOutcome;
+import io.flinkcumo.runtime.RoutingSummary;
+import java.util.Map;
+import org.apache.flink.table.annotation.DataTypeHint;
+import org.apache.flink.table.functions.FunctionContext;
+import org.apache.flink.table.functions.ScalarFunction;
+import org.apache.flink.table.functions.SpecializedFunction;
+import org.apache.flink.table.functions.UserDefinedFunction;
+import org.apache.flink.types.Row;
+
+/**
+ * {@code cumo_answer_details(image, question) -> ROW<...>}: {@link CumoAnswerFunction cumo_answer}
+ * with what happened around the answer, as {@value #RESULT_TYPE}:
+ *
+ * <ul>
+ *   <li>{@code answer}: the answer, NULL if the input was NULL or the request failed;
+ *   <li>{@code tokens}: generated tokens without the final EOS;
+ *   <li>{@code latency_ms}: from the call to the answer, queueing and preprocessing included;
+ *   <li>{@code error}: why the request failed, under {@code error-handling = error-column};
+ *   <li>{@code routing}: per component ({@code vision}, {@code projector}, {@code llm}; NULL when it
+ *       has no experts) the number of MoE layers, the mean router entropy in nats, and the mean share
+ *       of tokens taken by each layer's most-used expert (1/experts is balanced, 1 is collapsed).
+ * </ul>
+ *
+ * <p>Query fields as {@code d.answer}, {@code d.routing.vision.router_entropy}.
+ */
+public class CumoAnswerDetailsFunction extends ScalarFunction implements SpecializedFunction {
+
+    private static final long serialVersionUID = 1L;
+
+    /** The name the module registers. */
+    public static final String NAME = "cumo_answer_details";
+
+    private static final String ROUTING = "ROW<layers INT, router_entropy DOUBLE, top_expert_share DOUBLE>";
+
+    /** The result type. */
+    public static final String RESULT_TYPE = "ROW<answer STRING, tokens INT, latency_ms BIGINT, error STRING,"
+            + " routing ROW<vision " + ROUTING + ", projector " + ROUTING + ", llm " + ROUTING + ">>";
+
+    private final FunctionSupport support;
+
+    /** For {@code CREATE FUNCTION}: options come from the configuration or the job parameters. */
+    public CumoAnswerDetailsFunction() {
+        this(FunctionOptions.none());
+    }
+
+    /** With explicit options, as the module creates it. */
+    public CumoAnswerDetailsFunction(Map<String, String> options) {
+        this(FunctionOptions.of(options));
+    }
+
+    CumoAnswerDetailsFunction(FunctionOptions options) {
+        this.support = new FunctionSupport(NAME, options);
+    }
+
+    public @DataTypeHint(RESULT_TYPE) Row eval(byte[] image, String question) {
+        return toRow(support.await(support.ask(SqlImages.of(image), question)));
+    }
+
+    public @DataTypeHint(RESULT_TYPE) Row eval(@DataTypeHint(SqlImages.HF_IMAGE) Row image, String question) {
+        return toRow(support.await(support.ask(SqlImages.of(image), question)));
+    }
+
+    static Row toRow(CumoOutcome outcome) {
+        RoutingSummary routing = outcome.routing();
+        Row routingRow = routing == null ? null : Row.of(
+                toRow(routing.get(Component.VISION)),
+                toRow(routing.get(Component.PROJECTOR)),
+                toRow(routing.get(Component.LLM)));
+        return Row.of(outcome.answer(), outcome.generatedTokens(), outcome.latencyMillis(), outcome.error(), routingRow);
+    }
+
+    private static Row toRow(RoutingSummary.Routing routing) {
+        return routing == null ? null : Row.of(routing.layers(), routing.routerEntropy(), routing.topExpertShare());
+    }
+
+    @Override
+    public UserDefinedFunction specialize(SpecializedContext context) {
+        return new CumoAnswerDetailsFunction(support.options().withTableConfig(context.getConfiguration()));
+    }
+
+    @Override
+    public void open(FunctionContext context) throws Exception {
+        support.open(context);
+    }
+
+    @Override
+    public void close() {
+        support.close();
+    }
+
+    @Override
+    public boolean supportsConstantFolding() {
+        return false;
+    }
+}

@@ -1,0 +1,39 @@
+package io.flinkcumo.udf;
+
+import io.flinkcumo.runtime.CumoClient;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.functions.FunctionContext;
+import org.apache.flink.table.functions.PredictFunction;
+
+/**
+ * Synchronous ML_PREDICT with a CuMo model (batch and streaming): each call blocks its subtask,
+ * and the subtasks of a TaskManager share one micro-batcher. Always one output row per input row.
+ */
+public final class CumoPredictFunction extends PredictFunction {
+
+    private static final long serialVersionUID = 1L;
+
+    private final ModelCalls calls;
+
+    CumoPredictFunction(String model, Map<String, String> options, CumoModelSchema schema) {
+        this.calls = new ModelCalls(model, options, schema);
+    }
+
+    @Override
+    public void open(FunctionContext context) throws Exception {
+        calls.open(context);
+    }
+
+    @Override
+    public Collection<RowData> predict(RowData input) {
+        return List.of(CumoClient.await(calls.predict(input)));
+    }
+
+    @Override
+    public void close() {
+        calls.close();
+    }
+}
