@@ -209,11 +209,6 @@ public final class CumoClient implements AutoCloseable {
         return ask(image, captionPrompt);
     }
 
-    /** The {@code caption-prompt} question this client was opened with. */
-    public String captionPrompt() {
-        return captionPrompt;
-    }
-
     /**
      * Asks CuMo a question about an image. Preparation runs on the calling thread, which blocks while
      * the shared queue is full.
