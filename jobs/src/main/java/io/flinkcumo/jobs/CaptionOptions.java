@@ -20,9 +20,8 @@ public class CaptionOptions {
                     + " earlier output of this job (it is then replaced).")
     public String output;
 
-    @Option(names = "--image-column", defaultValue = "image",
-            description = "Image column: the Hugging Face struct<bytes, path>, binary, or a string path (default ${DEFAULT-VALUE}).")
-    public String imageColumn;
+    @Option(names = "--image-column", description = "Image column: the Hugging Face struct<bytes, path>, binary, or a string path (default ${DEFAULT-VALUE}).")
+    public String imageColumn = "image";
 
     @Option(names = "--id-column",
             description = "Id column, a string or integer (default 'id' if the files have it, else ids are <file>#<row>).")
@@ -38,25 +37,24 @@ public class CaptionOptions {
     @Option(names = "--model", description = "CuMo checkpoint directory, readable on every TaskManager (bin/cumo: default the bundled small model).")
     public String model;
 
-    @Option(names = "--device", defaultValue = "auto", description = "cpu, cuda:N, or auto: a GPU Flink assigned, else the CPU (default ${DEFAULT-VALUE}).")
-    public String device;
+    @Option(names = "--device", description = "cpu, cuda:N, or auto: a GPU Flink assigned, else the CPU (default ${DEFAULT-VALUE}).")
+    public String device = "auto";
 
-    @Option(names = "--precision", defaultValue = "auto", description = "auto, fp32 or fp16 (default ${DEFAULT-VALUE}).")
-    public String precision;
+    @Option(names = "--precision", description = "auto, fp32 or fp16 (default ${DEFAULT-VALUE}).")
+    public String precision = "auto";
 
     @Option(names = "--parallelism", description = "Subtasks (bin/cumo: default 1; flink run: the cluster's default). All subtasks"
             + " of a TaskManager share one model and batch together.")
     public Integer parallelism;
 
-    @Option(names = "--max-new-tokens", defaultValue = "64", description = "Longest caption in tokens (default ${DEFAULT-VALUE}).")
-    public int maxNewTokens;
+    @Option(names = "--max-new-tokens", description = "Longest caption in tokens (default ${DEFAULT-VALUE}).")
+    public int maxNewTokens = 64;
 
-    @Option(names = "--max-batch-size", defaultValue = "8", description = "Images per forward pass (default ${DEFAULT-VALUE}).")
-    public int maxBatchSize;
+    @Option(names = "--max-batch-size", description = "Images per forward pass (default ${DEFAULT-VALUE}).")
+    public int maxBatchSize = 8;
 
-    @Option(names = "--batch-rows", defaultValue = "16",
-            description = "Rows per vectorised Parquet read batch; each batch holds its images' bytes (default ${DEFAULT-VALUE}).")
-    public int batchRows;
+    @Option(names = "--batch-rows", description = "Rows per vectorised Parquet read batch; each batch holds its images' bytes (default ${DEFAULT-VALUE}).")
+    public int batchRows = 16;
 
     @Option(names = "--no-routing-stats", description = "Do not write routing/ (expert routing statistics).")
     public boolean noRoutingStats;
