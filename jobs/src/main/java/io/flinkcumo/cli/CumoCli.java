@@ -9,9 +9,10 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "flink-cumo 0.1.0",
         description = "Run the CuMo vision-language model (on DJL/PyTorch) from the command line.",
-        subcommands = {AnswerCommand.class, CaptionCommand.class, ImagesToParquetCommand.class, InitTinyCommand.class,
-                BenchCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {
+            AnswerCommand.class, CaptionCommand.class, ModerateCommand.class, ImagesToParquetCommand.class,
+            InitTinyCommand.class, BenchCommand.class, CommandLine.HelpCommand.class
+        })
 public final class CumoCli {
 
     public static void main(String[] args) {

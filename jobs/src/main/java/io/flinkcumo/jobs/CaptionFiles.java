@@ -90,6 +90,17 @@ public final class CaptionFiles {
      * @throws IllegalArgumentException if the directory has content and no marker
      */
     public static void prepare(Path outputDir, Map<String, String> description) throws IOException {
+        prepare(outputDir, MARKER, "cumo caption", description);
+    }
+
+    /**
+     * Makes a job's output directory ready: creates it, or empties a directory with the job's
+     * {@code marker} file (an earlier run's output), and writes the marker. A directory with other
+     * content is refused, so that a typo never deletes someone else's data.
+     *
+     * @throws IllegalArgumentException if the directory has content and no marker
+     */
+    public static void prepare(Path outputDir, String marker, String job, Map<String, String> description) throws IOException {
         FileSystem fs = outputDir.getFileSystem();
         if (fs.exists(outputDir)) {
             if (!fs.getFileStatus(outputDir).isDir()) {
@@ -97,9 +108,9 @@ public final class CaptionFiles {
             }
             FileStatus[] content = fs.listStatus(outputDir);
             if (content != null && content.length > 0) {
-                if (!fs.exists(new Path(outputDir, MARKER))) {
-                    throw new IllegalArgumentException("output directory " + outputDir + " is not empty and was not written by"
-                            + " cumo caption (no " + MARKER + "); choose a new or empty directory");
+                if (!fs.exists(new Path(outputDir, marker))) {
+                    throw new IllegalArgumentException("output directory " + outputDir + " is not empty and was not written by "
+                            + job + " (no " + marker + "); choose a new or empty directory");
                 }
                 for (FileStatus child : content) {
                     fs.delete(child.getPath(), true);
@@ -107,11 +118,11 @@ public final class CaptionFiles {
             }
         }
         fs.mkdirs(outputDir);
-        Map<String, String> marker = new LinkedHashMap<>();
-        marker.put("written_by", "cumo caption");
-        marker.putAll(description);
-        try (OutputStream out = fs.create(new Path(outputDir, MARKER), FileSystem.WriteMode.OVERWRITE)) {
-            out.write(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(marker)
+        Map<String, String> content = new LinkedHashMap<>();
+        content.put("written_by", job);
+        content.putAll(description);
+        try (OutputStream out = fs.create(new Path(outputDir, marker), FileSystem.WriteMode.OVERWRITE)) {
+            out.write(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(content)
                     .getBytes(StandardCharsets.UTF_8));
         }
     }

@@ -22,6 +22,7 @@ import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.filesystem.OutputFileConfig;
+import org.apache.flink.streaming.api.functions.sink.filesystem.bucketassigners.BasePathBucketAssigner;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import picocli.CommandLine;
 
@@ -45,6 +46,9 @@ import picocli.CommandLine;
  * <p>Wire formats: {@link ModerationMessages}.
  */
 public final class ModerationJob {
+
+    /** Marks an output directory of the file variant. */
+    public static final String MARKER = "_cumo_moderate.json";
 
     private ModerationJob() {}
 
@@ -88,6 +92,9 @@ public final class ModerationJob {
 
         if (options.fileMode()) {
             Path out = ParquetImageInput.absolute(options.output);
+            if (options.watch == null) {
+                prepareOutput(out, options, modelPath);
+            }
             decisions.map(ModerationDecision::toJson).name("to json").uid("audit-json")
                     .sinkTo(jsonLines(new Path(out, "audit"))).name("audit files").uid("audit-files");
             flagged.map(ModerationDecision::toJson).name("to json").uid("flagged-json")
@@ -95,6 +102,19 @@ public final class ModerationJob {
         } else {
             decisions.sinkTo(kafkaSink(options, options.auditTopic, "audit")).name("audit topic").uid("audit-topic");
             flagged.sinkTo(kafkaSink(options, options.flaggedTopic, "flagged")).name("flagged topic").uid("flagged-topic");
+        }
+    }
+
+    /** A one-shot file run replaces an earlier run's output (the marker file) and refuses other content. */
+    private static void prepareOutput(Path out, ModerationOptions options, String modelPath) {
+        Map<String, String> description = new java.util.LinkedHashMap<>();
+        description.put("input", options.inputDir);
+        description.put("categories", String.join(",", options.policy().categories()));
+        description.put("model", modelPath);
+        try {
+            CaptionFiles.prepare(out, MARKER, "cumo moderate", description);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot prepare output directory " + out, e);
         }
     }
 
@@ -144,6 +164,7 @@ public final class ModerationJob {
 
     private static FileSink<String> jsonLines(Path dir) {
         return FileSink.forRowFormat(dir, new SimpleStringEncoder<String>())
+                .withBucketAssigner(new BasePathBucketAssigner<>())
                 .withOutputFileConfig(OutputFileConfig.builder().withPartPrefix("decisions").withPartSuffix(".jsonl").build())
                 .build();
     }
