@@ -1,0 +1,25 @@
+-- CuMo for one job, from a SQL script: the plugin jar is added to this job only (ADD JAR).
+-- The cluster needs classloader.parent-first-patterns.additional: ai.djl. when DJL may also be on
+-- the TaskManagers' classpath (see docs/flink.md). ${...} are filled in by the test that runs it.
+ADD JAR '${plugin-jar}';
+
+LOAD MODULE cumo WITH (
+  'model-path' = '${model-path}',
+  'device' = 'cpu',
+  'max-new-tokens' = '6',
+  'error-handling' = 'error-column'
+);
+
+-- Images as Hugging Face datasets store them: ROW<bytes, path>; these rows carry only the path.
+CREATE TEMPORARY VIEW photos AS
+SELECT name, CAST(ROW(CAST(NULL AS BYTES), path) AS ROW<`bytes` BYTES, `path` STRING>) AS image
+FROM (VALUES
+  ('chelsea.png', '${images}/chelsea.png'),
+  ('camera_gray.png', '${images}/camera_gray.png'),
+  ('missing.png', '${images}/missing.png')
+) AS t(name, path);
+
+SELECT name,
+       cumo_answer(image, 'What is in the picture?') AS answer,
+       cumo_answer_details(image, 'What is in the picture?').error AS error
+FROM photos;
