@@ -43,12 +43,27 @@ public final class CheckpointGenerator {
             int llmExperts,
             Dtype dtype,
             int shards,
-            long seed) {
+            long seed,
+            boolean dense) {
 
         public Spec {
             if (imageSize % 14 != 0) {
                 throw new IllegalArgumentException("image size must be a multiple of the patch size 14, got " + imageSize);
             }
+        }
+
+        /** A CuMo (MoE) checkpoint. */
+        public Spec(boolean mixtral, int imageSize, int visionHidden, int visionIntermediate, int visionLayers, int visionHeads,
+                int hidden, int intermediate, int layers, int heads, int kvHeads, int experts, int topK, int llmExperts,
+                Dtype dtype, int shards, long seed) {
+            this(mixtral, imageSize, visionHidden, visionIntermediate, visionLayers, visionHeads, hidden, intermediate, layers,
+                    heads, kvHeads, experts, topK, llmExperts, dtype, shards, seed, false);
+        }
+
+        /** The same sizes with a dense CLIP and a dense {@code mlp2x_gelu} projector (a LLaVA-style stage-1/2 model). */
+        public Spec asDense() {
+            return new Spec(mixtral, imageSize, visionHidden, visionIntermediate, visionLayers, visionHeads, hidden, intermediate,
+                    layers, heads, kvHeads, experts, topK, llmExperts, dtype, shards, seed, true);
         }
 
         /** The small default (the conformance checkpoints' sizes). */
@@ -183,6 +198,13 @@ public final class CheckpointGenerator {
                 t.put(p + ln + ".weight", s(d));
                 t.put(p + ln + ".bias", s(d));
             }
+            if (spec.dense()) {
+                t.put(p + "mlp.fc1.weight", s(f, d));
+                t.put(p + "mlp.fc1.bias", s(f));
+                t.put(p + "mlp.fc2.weight", s(d, f));
+                t.put(p + "mlp.fc2.bias", s(d));
+                continue;
+            }
             t.put(p + "gate.weight", s(spec.experts(), d));
             for (int x = 0; x < spec.experts(); x++) {
                 t.put(p + "experts." + x + ".fc1.weight", s(f, d));
@@ -193,6 +215,13 @@ public final class CheckpointGenerator {
         }
         String m = "model.mm_projector.";
         int in = 2 * d;
+        if (spec.dense()) {
+            t.put(m + "0.weight", s(h, in));
+            t.put(m + "0.bias", s(h));
+            t.put(m + "2.weight", s(h, h));
+            t.put(m + "2.bias", s(h));
+            return t;
+        }
         t.put(m + "gate.weight", s(spec.experts(), in));
         for (int x = 0; x < spec.experts(); x++) {
             t.put(m + "experts." + x + ".0.weight", s(h, in));
@@ -232,9 +261,9 @@ public final class CheckpointGenerator {
         c.put("transformers_version", "4.37.2");
         c.put("use_cache", true);
         // CuMo keys, as in the released configs
-        c.put("clip_smoe", true);
-        c.put("mlp_smoe", true);
-        c.put("mm_projector_type", "smoe_mlp");
+        c.put("clip_smoe", !spec.dense());
+        c.put("mlp_smoe", !spec.dense());
+        c.put("mm_projector_type", spec.dense() ? "mlp2x_gelu" : "smoe_mlp");
         c.put("num_experts", spec.experts());
         c.put("num_selected", spec.topK());
         c.putArray("scales").add(1).add(3);

@@ -32,6 +32,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.IntFunction;
 
 /**
@@ -50,26 +51,43 @@ public final class CumoModel implements AutoCloseable {
     private final DataType dataType;
     private final NDManager manager;
     private final Generator generator;
+    private final Map<String, NDArray> parameters;
 
-    private CumoModel(CumoConfig config, Device device, DataType dataType, NDManager manager, Generator generator) {
+    private CumoModel(
+            CumoConfig config, Device device, DataType dataType, NDManager manager, Generator generator, Map<String, NDArray> parameters) {
         this.config = config;
         this.device = device;
         this.dataType = dataType;
         this.manager = manager;
         this.generator = generator;
+        this.parameters = parameters;
     }
 
     /** Loads {@code dir} (config.json + safetensors) onto {@code device} in {@code precision}. */
     public static CumoModel load(Path dir, Device device, Precision precision) throws IOException {
+        return load(dir, device, precision, false);
+    }
+
+    /**
+     * Loads every tensor of {@code dir} in float32 for training: the last CLIP layer too (run after
+     * the features are taken, so that its routers get auxiliary losses), with all tensors
+     * available by checkpoint name through {@link #parameters()}. Inference results are the same
+     * as with {@link #load(Path, Device, Precision)}.
+     */
+    public static CumoModel loadForTraining(Path dir, Device device) throws IOException {
+        return load(dir, device, Precision.FP32, true);
+    }
+
+    private static CumoModel load(Path dir, Device device, Precision precision, boolean training) throws IOException {
         CumoConfig config = CumoConfig.load(dir);
         DataType type = precision.dataType(device);
         NDManager manager = NDManager.newBaseManager(device, "PyTorch");
         manager.setName("cumo-weights:" + dir.getFileName());
         try (Checkpoint checkpoint = Checkpoint.open(dir)) {
             Weights w = new Weights(checkpoint, manager, type);
-            Generator generator = build(config, w, manager);
+            Generator generator = build(config, w, manager, training);
             w.checkAllUsed();
-            return new CumoModel(config, device, type, manager, generator);
+            return new CumoModel(config, device, type, manager, generator, w.loaded());
         } catch (IOException | RuntimeException e) {
             manager.close();
             throw e;
@@ -81,8 +99,8 @@ public final class CumoModel implements AutoCloseable {
         return load(dir, Device.cpu(), Precision.AUTO);
     }
 
-    private static Generator build(CumoConfig c, Weights w, NDManager manager) {
-        ClipVisionTower tower = buildVisionTower(c, w);
+    private static Generator build(CumoConfig c, Weights w, NDManager manager, boolean training) {
+        ClipVisionTower tower = buildVisionTower(c, w, training);
         MultiScaleVisionEncoder vision = new MultiScaleVisionEncoder(
                 tower, c.scales(), c.vision().imageSize(), c.vision().gridSize(), manager, w.dataType(), DEFAULT_CROPS_PER_PASS);
         FeedForward projector = buildProjector(c, w);
@@ -90,7 +108,7 @@ public final class CumoModel implements AutoCloseable {
         return new Generator(c, vision, projector, llm, w.dataType());
     }
 
-    private static ClipVisionTower buildVisionTower(CumoConfig c, Weights w) {
+    private static ClipVisionTower buildVisionTower(CumoConfig c, Weights w, boolean withLastLayer) {
         CumoConfig.Vision v = c.vision();
         String p = "model.vision_tower.vision_model.";
         int d = v.hiddenSize();
@@ -99,8 +117,11 @@ public final class CumoModel implements AutoCloseable {
         NDArray conv = w.get(p + "embeddings.patch_embedding.weight", d, 3, patch, patch);
         NDArray patchT = conv.reshape(d, 3L * patch * patch).transpose(1, 0).duplicate(); // [3pp, D]
         conv.close();
+        patchT.setName(p + "embeddings.patch_embedding.weight");
+        w.replaceLoaded(p + "embeddings.patch_embedding.weight", patchT);
         List<ClipEncoderLayer> layers = new ArrayList<>();
-        for (int l = 0; l < v.layersUsed(); l++) {
+        int built = withLastLayer ? v.numHiddenLayers() : v.layersUsed();
+        for (int l = 0; l < built; l++) {
             String lp = p + "encoder.layers." + l + ".";
             ClipAttention attn = new ClipAttention(
                     w.linear(lp + "self_attn.q_proj", d, d, true),
@@ -120,13 +141,15 @@ public final class CumoModel implements AutoCloseable {
         // The last layer's output is never read (features come from the penultimate layer).
         String lastLayer = p + "encoder.layers." + v.layersUsed() + ".";
         w.skip(n -> n.startsWith(lastLayer) || n.startsWith(p + "post_layernorm."));
+        ClipEncoderLayer last = withLastLayer ? layers.remove(layers.size() - 1) : null;
         return new ClipVisionTower(
                 v,
                 patchT,
                 w.get(p + "embeddings.class_embedding", d),
                 w.get(p + "embeddings.position_embedding.weight", v.numPatches() + 1, d),
                 layerNorm(w, p + "pre_layrnorm", d, v),
-                layers);
+                layers,
+                last);
     }
 
     private static FeedForward buildProjector(CumoConfig c, Weights w) {
@@ -213,6 +236,36 @@ public final class CumoModel implements AutoCloseable {
     /** The manager owning the weights (for leak checks: its managed arrays never grow). */
     public NDManager manager() {
         return manager;
+    }
+
+    /** The blocks (vision encoder, projector, language model) this model runs. */
+    public Generator generator() {
+        return generator;
+    }
+
+    /**
+     * The loaded tensors by checkpoint name (the model's own arrays: training updates them in
+     * place). The patch embedding is held in its matmul form [3·p·p, D]; {@link #checkpointTensor}
+     * gives every tensor in its checkpoint shape.
+     */
+    public Map<String, NDArray> parameters() {
+        return parameters;
+    }
+
+    /** Tensor {@code name} in its checkpoint shape (a new array in {@code scope}). */
+    public NDArray checkpointTensor(String name, NDManager scope) {
+        NDArray a = parameters.get(name);
+        if (a == null) {
+            throw new IllegalArgumentException("no tensor " + name);
+        }
+        NDArray copy = a.duplicate();
+        copy.attach(scope);
+        if (name.endsWith("embeddings.patch_embedding.weight")) {
+            int d = config.vision().hiddenSize();
+            int patch = config.vision().patchSize();
+            return copy.transpose(1, 0).reshape(d, 3, patch, patch);
+        }
+        return copy;
     }
 
     /** Runs a batch of requests carrying their pixels inline; results are in request order. */

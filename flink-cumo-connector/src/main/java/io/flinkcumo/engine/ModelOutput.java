@@ -14,8 +14,17 @@ import io.flinkcumo.engine.routing.RoutingStats;
 public record ModelOutput(
         int[] tokenIds, boolean stoppedOnEos, int promptPositions, RoutingStats routing, Timings timings) {
 
-    /** Wall-clock split of the batch this request ran in (shared by its members). */
-    public record Timings(int batchSize, long visionNanos, long prefillNanos, long decodeNanos, int decodeSteps) {
+    /**
+     * Wall-clock split of the batch this request ran in (shared by its members), and the number of
+     * tensors the decode loop created: each is one native libtorch call (in-place writes and
+     * host reads come on top), so {@code decodeTensors / decodeSteps} is the per-token call budget.
+     */
+    public record Timings(int batchSize, long visionNanos, long prefillNanos, long decodeNanos, int decodeSteps, long decodeTensors) {
+
+        /** Tensor-producing native calls per decode step (0 without decode steps). */
+        public double tensorsPerDecodeStep() {
+            return decodeSteps == 0 ? 0 : (double) decodeTensors / decodeSteps;
+        }
 
         public long totalNanos() {
             return visionNanos + prefillNanos + decodeNanos;

@@ -43,8 +43,37 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--question", defaultValue = "Describe the image in one sentence.")
     String question;
 
+    @Option(names = "--moe-layer", description = "Instead: time one top-2-of-4 CLIP-MoE layer against its dense MLP "
+            + "(tokens = one image's 10 crops; sizes from --moe-hidden).")
+    boolean moeLayer;
+
+    @Option(names = "--moe-hidden", defaultValue = "1024", description = "Hidden size for --moe-layer (MLP is 4x; default ${DEFAULT-VALUE}).")
+    int moeHidden;
+
+    @Option(names = "--soak", defaultValue = "0", description = "Instead: run N consecutive requests and report native "
+            + "tensors held, resident memory and heap at start and end.")
+    int soak;
+
     @Override
     public Integer call() throws Exception {
+        if (soak > 0) {
+            return soak();
+        }
+        if (moeLayer) {
+            MoeLayerBench.Result r = MoeLayerBench.run(10 * 577, moeHidden, 4 * moeHidden, 4, 2, 7);
+            ObjectNode o = new ObjectMapper().createObjectNode();
+            o.put("bench", "moe-layer");
+            o.put("tokens", r.tokens());
+            o.put("hidden", r.hidden());
+            o.put("intermediate", r.intermediate());
+            o.put("experts", r.experts());
+            o.put("top_k", r.topK());
+            o.put("dense_ms", round(r.denseMs()));
+            o.put("moe_ms", round(r.moeMs()));
+            o.put("moe_over_dense", round(r.ratio()));
+            System.out.println(new ObjectMapper().writeValueAsString(o));
+            return 0;
+        }
         Path dir = images != null ? images : ModelOptions.home().resolve("samples/images");
         List<byte[]> files = new ArrayList<>();
         try (Stream<Path> s = Files.list(dir)) {
@@ -64,6 +93,8 @@ final class BenchCommand implements Callable<Integer> {
             for (int batch : batches) {
                 double pre = 0, vision = 0, prefill = 0, decode = 0;
                 long tokens = 0;
+                long decodeTensors = 0;
+                long decodeSteps = 0;
                 int done = 0;
                 long wall0 = System.nanoTime();
                 while (done < requests) {
@@ -78,6 +109,8 @@ final class BenchCommand implements Callable<Integer> {
                     prefill += results.get(0).timings().prefillNanos() / 1e9;
                     decode += results.get(0).timings().decodeNanos() / 1e9;
                     tokens += results.stream().mapToLong(r -> r.tokenIds().length).sum();
+                    decodeTensors += results.get(0).timings().decodeTensors();
+                    decodeSteps += results.get(0).timings().decodeSteps();
                     done += b;
                 }
                 double wall = (System.nanoTime() - wall0) / 1e9;
@@ -93,6 +126,7 @@ final class BenchCommand implements Callable<Integer> {
                 o.put("images_per_s", round(requests / wall));
                 o.put("generated_tokens", tokens);
                 o.put("tokens_per_s", round(tokens / wall));
+                o.put("native_tensors_per_decode_step", decodeSteps == 0 ? 0 : round((double) decodeTensors / decodeSteps));
                 ObjectNode split = o.putObject("split_s");
                 split.put("preprocess", round(pre));
                 split.put("vision_projector", round(vision));
@@ -102,6 +136,66 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** N consecutive single requests over the sample images; memory read before and after. */
+    private int soak() throws Exception {
+        Path dir = images != null ? images : ModelOptions.home().resolve("samples/images");
+        List<byte[]> files;
+        try (Stream<Path> s = Files.list(dir)) {
+            files = s.filter(f -> f.toString().matches("(?i).*\\.(png|jpe?g)$")).sorted().map(p -> {
+                try {
+                    return Files.readAllBytes(p);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).toList();
+        }
+        ObjectMapper json = new ObjectMapper();
+        try (CumoEngine engine = model.load()) {
+            engine.answer(List.of(CumoRequest.of("warmup", files.get(0), question, GenerationConfig.greedy(maxNewTokens))));
+            ObjectNode start = memory(engine);
+            long t0 = System.nanoTime();
+            for (int i = 0; i < soak; i++) {
+                engine.answer(List.of(CumoRequest.of("r" + i, files.get(i % files.size()), question, GenerationConfig.greedy(maxNewTokens))));
+                if ((i + 1) % 100 == 0) {
+                    System.err.printf("soak: %d/%d requests, %d native tensors held, RSS %d MiB%n", i + 1, soak,
+                            engine.model().manager().getManagedArrays().size(), rssMiB());
+                }
+            }
+            ObjectNode o = json.createObjectNode();
+            o.put("bench", "soak");
+            o.put("requests", soak);
+            o.put("wall_s", round((System.nanoTime() - t0) / 1e9));
+            o.set("start", start);
+            o.set("end", memory(engine));
+            System.out.println(json.writeValueAsString(o));
+        }
+        return 0;
+    }
+
+    private static ObjectNode memory(CumoEngine engine) {
+        System.gc();
+        ObjectNode m = new ObjectMapper().createObjectNode();
+        m.put("native_tensors_held", engine.model().manager().getManagedArrays().size());
+        m.put("rss_mib", rssMiB());
+        Runtime rt = Runtime.getRuntime();
+        m.put("heap_used_mib", (rt.totalMemory() - rt.freeMemory()) >> 20);
+        return m;
+    }
+
+    /** Resident set size of this process (Linux /proc), or -1. */
+    private static long rssMiB() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) >> 10;
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
     }
 
     private static double round(double v) {

@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
         description = "Run the CuMo vision-language model (on DJL/PyTorch) from the command line.",
         subcommands = {
             AnswerCommand.class, CaptionCommand.class, ModerateCommand.class, ImagesToParquetCommand.class,
-            InitTinyCommand.class, BenchCommand.class, CommandLine.HelpCommand.class
+            InitTinyCommand.class, BenchCommand.class, UpcycleCommand.class, MakeShapesCommand.class,
+            TrainCommand.class, EvalCommand.class, CommandLine.HelpCommand.class
         })
 public final class CumoCli {
 

@@ -57,6 +57,9 @@ final class InitTinyCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Random seed (default ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--dense", description = "Dense CLIP MLPs and an mlp2x_gelu projector (a LLaVA-style model to train and upcycle).")
+    boolean dense;
+
     @Override
     public Integer call() throws Exception {
         if (dtype != Dtype.BF16 && dtype != Dtype.F16 && dtype != Dtype.F32) {
@@ -74,8 +77,11 @@ final class InitTinyCommand implements Callable<Integer> {
         CheckpointGenerator.Spec spec = new CheckpointGenerator.Spec(
                 llm == Llm.mixtral, imageSize, visionHidden, visionHidden * 2, visionLayers, visionHeads, hidden, hidden * 5 / 2,
                 layers, heads, kvHeads, 4, 2, 4, dtype, shards, seed);
+        if (dense) {
+            spec = spec.asDense();
+        }
         new CheckpointGenerator(spec).write(out);
-        System.out.println("wrote a random " + llm + " CuMo checkpoint to " + out);
+        System.out.println("wrote a random " + (dense ? "dense " : "") + llm + " CuMo checkpoint to " + out);
         return 0;
     }
 }

@@ -22,6 +22,7 @@ public final class ClipVisionTower {
     private final NDArray positionEmbedding; // [1 + P, D]
     private final LayerNorm preLayrnorm;
     private final List<ClipEncoderLayer> layers; // the layers used: all but the last
+    private final ClipEncoderLayer lastLayer; // null for inference; training runs it for its routers' aux losses
 
     public ClipVisionTower(
             CumoConfig.Vision config,
@@ -30,6 +31,23 @@ public final class ClipVisionTower {
             NDArray positionEmbedding,
             LayerNorm preLayrnorm,
             List<ClipEncoderLayer> layers) {
+        this(config, patchEmbeddingT, classEmbedding, positionEmbedding, preLayrnorm, layers, null);
+    }
+
+    /**
+     * As above, plus the last layer ({@code lastLayer}, may be null): when present it is run after
+     * the features are taken, only so that its MoE routers report their logits (training computes
+     * the auxiliary losses over all layers); the features are unchanged.
+     */
+    public ClipVisionTower(
+            CumoConfig.Vision config,
+            NDArray patchEmbeddingT,
+            NDArray classEmbedding,
+            NDArray positionEmbedding,
+            LayerNorm preLayrnorm,
+            List<ClipEncoderLayer> layers,
+            ClipEncoderLayer lastLayer) {
+        this.lastLayer = lastLayer;
         this.config = config;
         this.patchEmbeddingT = patchEmbeddingT;
         this.classEmbedding = classEmbedding;
@@ -64,6 +82,9 @@ public final class ClipVisionTower {
         for (int l = 0; l < layers.size(); l++) {
             x = layers.get(l).forward(x, tokens);
             context.trace().visionHidden(l + 1, x);
+        }
+        if (lastLayer != null) {
+            lastLayer.forward(x, tokens); // output unused: only its router logits matter
         }
         return x.get(new NDIndex(":, 1:, :"));
     }

@@ -23,6 +23,13 @@ public interface ForwardTrace {
     /** One MoE routing decision set: top-k expert ids and weights [N × k] for the rows' owners. */
     default void routing(Component c, int layer, int[] owners, int[] topIdx, float[] topW, int k) {}
 
+    /**
+     * Router logits [N, E] of one MoE block call (device array, part of the autograd graph when
+     * training; rows in the block's token order, padding rows included). Used for the auxiliary
+     * losses; a block may be called several times per forward (the vision tower runs in chunks).
+     */
+    default void routerLogits(Component c, int layer, NDArray logits) {}
+
     /** LLM residual stream during prefill [B, L, H]: k=0 spliced embeddings, k=i+1 after layer i. */
     default void llmHidden(int k, NDArray hidden) {}
 

@@ -44,6 +44,25 @@ public final class Generator {
         this.type = type;
     }
 
+    public CumoConfig config() {
+        return config;
+    }
+
+    /** The S² vision encoder (CLIP tower inside). */
+    public MultiScaleVisionEncoder vision() {
+        return vision;
+    }
+
+    /** The projector (dense {@code mlp2x_gelu} or MLP-MoE). */
+    public FeedForward projector() {
+        return projector;
+    }
+
+    /** The language model. */
+    public MistralModel llm() {
+        return llm;
+    }
+
     /**
      * Generates for a batch; {@code images} holds the pixels of {@link ModelInput#withImageCount}
      * inputs in placeholder order, or is null when every input carries its pixels inline.
@@ -63,6 +82,7 @@ public final class Generator {
         RoutingRecorder recorder = pre.recorder();
         NDArray logits = pre.lastLogits();
         long t2 = System.nanoTime();
+        int tensorsBefore = scope.getManagedArrays().size();
 
         // ---- decode ----
         Sampler[] samplers = new Sampler[b];
@@ -123,7 +143,8 @@ public final class Generator {
         }
         long t3 = System.nanoTime();
 
-        ModelOutput.Timings timings = new ModelOutput.Timings(b, pre.visionNanos(), pre.prefillNanos(), t3 - t2, steps);
+        long decodeTensors = scope.getManagedArrays().size() - tensorsBefore;
+        ModelOutput.Timings timings = new ModelOutput.Timings(b, pre.visionNanos(), pre.prefillNanos(), t3 - t2, steps, decodeTensors);
         List<ModelOutput> out = new ArrayList<>(b);
         for (int r = 0; r < b; r++) {
             int[] ids = generated.get(r).stream().mapToInt(Integer::intValue).toArray();

@@ -14,7 +14,8 @@ public record MistralAttention(Linear qProj, Linear kProj, Linear vProj, Linear 
 
     /**
      * x: [B, L, H]; rope: cos/sin [B, 1, L, d]; mask: [B, 1, L, T] additive (0 or −∞) over the
-     * cache slots [0, T) after this step's write.
+     * cache slots [0, T) after this step's write. Without a cache ({@code null}, training) the
+     * keys are this call's L positions.
      */
     public NDArray forward(NDArray x, NDList rope, NDArray mask, KvCache cache, int layer) {
         long b = x.getShape().get(0);
@@ -24,7 +25,7 @@ public record MistralAttention(Linear qProj, Linear kProj, Linear vProj, Linear 
         NDArray q = RotaryEmbedding.apply(heads(qProj.forward(x), b, l, numHeads, d), rope); // [B, H, L, d]
         NDArray k = RotaryEmbedding.apply(heads(kProj.forward(x), b, l, numKvHeads, d), rope); // [B, KV, L, d]
         NDArray v = heads(vProj.forward(x), b, l, numKvHeads, d);
-        NDList kv = cache.update(layer, k, v); // [B, KV, T, d] each
+        NDList kv = cache == null ? new NDList(k, v) : cache.update(layer, k, v); // [B, KV, T, d] each
         long t = kv.get(0).getShape().get(2);
         NDArray grouped = q.reshape(b, numKvHeads, rep * l, d); // heads g·rep+r → group g
         NDArray scores = grouped.matMul(kv.get(0).transpose(0, 1, 3, 2)).mul((float) (1.0 / Math.sqrt(d)));

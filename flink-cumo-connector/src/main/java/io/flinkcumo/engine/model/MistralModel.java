@@ -37,7 +37,10 @@ public final class MistralModel {
         return ai.djl.nn.core.Embedding.embedding(ids, embedTokens, SparseFormat.DENSE).singletonOrThrow();
     }
 
-    /** Runs the decoder layers over x [B, L, H], writing the cache; returns the residual stream [B, L, H]. */
+    /**
+     * Runs the decoder layers over x [B, L, H], writing the cache (or attending only within x when
+     * {@code cache} is null, as in training); returns the residual stream [B, L, H].
+     */
     public NDArray forward(NDArray x, NDList rope, NDArray mask, KvCache cache, TokenOwners tokens, boolean trace) {
         for (int i = 0; i < layers.size(); i++) {
             x = layers.get(i).forward(x, rope, mask, cache, i, tokens);
@@ -45,7 +48,9 @@ public final class MistralModel {
                 tokens.trace().llmHidden(i + 1, x);
             }
         }
-        cache.advance((int) x.getShape().get(1));
+        if (cache != null) {
+            cache.advance((int) x.getShape().get(1));
+        }
         return x;
     }
 

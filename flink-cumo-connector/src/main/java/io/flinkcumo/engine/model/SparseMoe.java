@@ -55,6 +55,7 @@ public final class SparseMoe implements FeedForward {
         int n = owners.length;
         tokens.recorder().record(component, layer, owners, d.probs(), d.experts(), d.topIdx(), d.topW(), k);
         tokens.trace().routing(component, layer, owners, d.topIdx(), d.topW(), k);
+        tokens.trace().routerLogits(component, layer, d.logits());
 
         // Group (token, slot) pairs by expert: rows[e] lists the token rows sent to expert e.
         int[] perExpert = new int[d.experts()];

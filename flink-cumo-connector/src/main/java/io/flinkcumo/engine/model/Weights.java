@@ -14,7 +14,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Predicate;
@@ -32,6 +34,7 @@ public final class Weights {
     private final NDManager manager;
     private final DataType dataType;
     private final Set<String> used = new HashSet<>();
+    private final Map<String, NDArray> loaded = new LinkedHashMap<>();
     private ByteBuffer staging = ByteBuffer.allocateDirect(0);
 
     public Weights(Checkpoint checkpoint, NDManager manager, DataType dataType) {
@@ -82,6 +85,7 @@ public final class Weights {
             NDArray owned = dataType == DataType.FLOAT32 ? aliased.duplicate() : aliased.toType(dataType, false);
             owned.attach(manager);
             owned.setName(name);
+            loaded.put(name, owned);
             return owned;
         }
     }
@@ -89,6 +93,16 @@ public final class Weights {
     /** Loads a Linear layer {@code prefix.weight} [out, in] and, if {@code bias}, {@code prefix.bias} [out]. */
     public Linear linear(String prefix, long out, long in, boolean bias) {
         return new Linear(get(prefix + ".weight", out, in), bias ? get(prefix + ".bias", out) : null);
+    }
+
+    /** Every tensor loaded so far, by checkpoint name, in load order (the arrays themselves). */
+    public Map<String, NDArray> loaded() {
+        return java.util.Collections.unmodifiableMap(loaded);
+    }
+
+    /** Records that {@code array} (e.g. a re-laid-out copy) now holds tensor {@code name}. */
+    public void replaceLoaded(String name, NDArray array) {
+        loaded.put(name, array);
     }
 
     /** Marks tensors the model deliberately does not load (e.g. the unused last CLIP layer). */

@@ -1,7 +1,6 @@
 package io.flinkcumo.engine.image;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flinkcumo.engine.safetensors.SafetensorsFile;
 
 import java.io.IOException;
@@ -11,7 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The conformance data in {@code testdata/conformance}: cases.json, images and preprocess tensors. */
+/** The image side of the conformance data (located by {@link io.flinkcumo.engine.Conformance}). */
 final class ConformanceData {
 
     /** One entry of {@code images[]} in cases.json. */
@@ -23,7 +22,7 @@ final class ConformanceData {
         }
     }
 
-    private static final Path ROOT = locate();
+    private static final Path ROOT = io.flinkcumo.engine.Conformance.dir();
 
     private ConformanceData() {}
 
@@ -32,11 +31,7 @@ final class ConformanceData {
     }
 
     static JsonNode cases() {
-        try {
-            return new ObjectMapper().readTree(ROOT.resolve("expected/cases.json").toFile());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return io.flinkcumo.engine.Conformance.cases();
     }
 
     static List<ImageCase> images() {
@@ -62,19 +57,5 @@ final class ConformanceData {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /** {@code -Dcumo.testdata=.../testdata} (set by surefire), else a {@code testdata/} above the working dir. */
-    private static Path locate() {
-        String prop = System.getProperty("cumo.testdata");
-        if (prop != null && Files.isDirectory(Path.of(prop, "conformance"))) {
-            return Path.of(prop, "conformance");
-        }
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isDirectory(dir.resolve("testdata/conformance"))) {
-                return dir.resolve("testdata/conformance");
-            }
-        }
-        throw new IllegalStateException("testdata/conformance not found (set -Dcumo.testdata)");
     }
 }
