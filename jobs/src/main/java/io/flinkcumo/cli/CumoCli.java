@@ -22,7 +22,7 @@ public final class CumoCli {
 
     /** Runs the CLI and returns its exit code: 0 ok, 1 runtime error, 2 usage error. */
     public static int run(String... args) {
-        CommandLine cli = new CommandLine(new CumoCli());
+        CommandLine cli = new CommandLine(new CumoCli()).setCaseInsensitiveEnumValuesAllowed(true);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("cumo " + cmd.getCommandName() + ": " + oneLine(e));
             if (Boolean.getBoolean("cumo.debug")) {

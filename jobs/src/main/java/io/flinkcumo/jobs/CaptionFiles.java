@@ -2,6 +2,7 @@ package io.flinkcumo.jobs;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.flinkcumo.stats.RoutingStatsRows;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +14,6 @@ import org.apache.flink.core.fs.FileStatus;
 import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.table.types.logical.BigIntType;
-import org.apache.flink.table.types.logical.DoubleType;
 import org.apache.flink.table.types.logical.IntType;
 import org.apache.flink.table.types.logical.LogicalType;
 import org.apache.flink.table.types.logical.RowType;
@@ -24,7 +24,8 @@ import org.apache.flink.table.types.logical.VarCharType;
  *
  * <pre>
  * OUT/captions/&lt;input name&gt;.parquet   one row per input row, in input order ({@link #CAPTIONS_TYPE})
- * OUT/routing/&lt;input name&gt;.parquet    one row per (input row, MoE layer, expert) ({@link #ROUTING_TYPE})
+ * OUT/routing/&lt;input name&gt;.arrow      one row per (input row, MoE layer, expert), Arrow IPC
+ *                                      ({@link RoutingStatsRows#ROW_TYPE}; {@code .parquet} with --routing-format parquet)
  * OUT/_cumo_caption.json               what wrote the directory
  * </pre>
  *
@@ -50,22 +51,6 @@ public final class CaptionFiles {
             field("latency_ms", new BigIntType(false), "from the call to the caption or failure: reading, preprocessing, queueing, inference"),
             field("error", string(true), "why the row has no caption; null on success")));
 
-    /**
-     * One row per (input row, MoE layer, expert); the columns of the routing statistics shared with
-     * the Arrow writer's routing rows ({@code request_id} is the input row's id).
-     */
-    public static final RowType ROUTING_TYPE = new RowType(false, List.of(
-            field("request_id", string(false), "the input row's id"),
-            field("component", string(false), "vision (CLIP-MoE), projector (MLP-MoE) or llm (Mixtral blocks)"),
-            field("layer", new IntType(false), "layer index within the component"),
-            field("expert", new IntType(false), "expert index within the layer"),
-            field("layer_tokens", new BigIntType(false), "tokens of this request routed through the layer"),
-            field("tokens_top1", new BigIntType(false), "tokens whose most probable expert is this one"),
-            field("tokens_topk", new BigIntType(false), "(token, slot) selections of this expert over the top-k slots"),
-            field("mean_router_prob", new DoubleType(false), "mean router probability of this expert"),
-            field("mean_gate_weight", new DoubleType(false), "mean gate weight over the tokens that selected this expert"),
-            field("router_entropy", new DoubleType(false), "mean entropy (nats) of the layer's router distribution")));
-
     private CaptionFiles() {}
 
     private static RowType.RowField field(String name, LogicalType type, String description) {
@@ -76,10 +61,12 @@ public final class CaptionFiles {
         return new VarCharType(nullable, VarCharType.MAX_LENGTH);
     }
 
-    /** The output file of {@code inputName} in {@code subdirectory}. */
-    public static Path outputFile(Path outputDir, String subdirectory, String inputName) {
-        String name = inputName.toLowerCase(java.util.Locale.ROOT).endsWith(".parquet") ? inputName : inputName + ".parquet";
-        return new Path(new Path(outputDir, subdirectory), name);
+    /** The output file of {@code inputName} in {@code subdirectory}, with the extension {@code .parquet} or {@code .arrow}. */
+    public static Path outputFile(Path outputDir, String subdirectory, String inputName, String extension) {
+        String stem = inputName.toLowerCase(java.util.Locale.ROOT).endsWith(".parquet")
+                ? inputName.substring(0, inputName.length() - ".parquet".length())
+                : inputName;
+        return new Path(new Path(outputDir, subdirectory), stem + extension);
     }
 
     /**
@@ -127,7 +114,7 @@ public final class CaptionFiles {
         }
     }
 
-    /** The Parquet files below {@code OUT/<subdirectory>}, in name order. */
+    /** The output files below {@code OUT/<subdirectory>}, in name order. */
     public static List<Path> files(Path outputDir, String subdirectory) throws IOException {
         Path dir = new Path(outputDir, subdirectory);
         FileSystem fs = dir.getFileSystem();
@@ -147,7 +134,7 @@ public final class CaptionFiles {
             }
             if (child.isDir()) {
                 collect(fs, child.getPath(), out);
-            } else if (name.endsWith(".parquet")) {
+            } else if (name.endsWith(".parquet") || name.endsWith(".arrow")) {
                 out.add(child.getPath());
             }
         }

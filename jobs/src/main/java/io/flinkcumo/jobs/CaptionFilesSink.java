@@ -1,5 +1,8 @@
 package io.flinkcumo.jobs;
 
+import io.flinkcumo.arrow.ArrowBulkWriters;
+import io.flinkcumo.stats.RoutingStatRow;
+import io.flinkcumo.stats.RoutingStatsRows;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -10,7 +13,6 @@ import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.core.fs.FSDataOutputStream;
 import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
-import org.apache.flink.formats.parquet.ParquetWriterFactory;
 import org.apache.flink.formats.parquet.row.ParquetRowDataBuilder;
 import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
@@ -18,29 +20,55 @@ import org.apache.flink.table.data.StringData;
 import org.apache.flink.table.types.logical.RowType;
 
 /**
- * Writes {@link CaptionResult}s into the {@link CaptionFiles} layout: one captions file (and one
- * routing file) per input file, rows in the order they arrive, which is input order when the sink
- * is chained to an ordered async operator after a non-splitting source.
+ * Writes {@link CaptionResult}s into the {@link CaptionFiles} layout: one captions file (Parquet)
+ * and one routing-statistics file (Arrow IPC or Parquet) per input file, rows in the order they
+ * arrive, which is input order when the sink is chained to an ordered async operator after a
+ * non-splitting source.
  *
  * <p>Files are written under a hidden in-progress name and renamed when the input ends, so a
  * reader never sees a partial file, and a failed attempt leaves nothing behind (its in-progress
  * files are deleted; in batch execution the input file is read again and rewritten). For bounded
- * (batch) jobs only: it does not take part in checkpoints.
+ * (batch) jobs only: it does not take part in checkpoints. Arrow needs {@code
+ * --add-opens=java.base/java.nio=ALL-UNNAMED} on the TaskManagers (docs/arrow.md).
  */
 public final class CaptionFilesSink implements Sink<CaptionResult> {
 
     private static final long serialVersionUID = 1L;
 
+    /** How routing statistics are written. */
+    public enum RoutingFormat {
+        /** Arrow IPC files ({@code 'format' = 'arrow'}'s writer). */
+        ARROW(".arrow"),
+        /** Parquet files. */
+        PARQUET(".parquet");
+
+        final String extension;
+
+        RoutingFormat(String extension) {
+            this.extension = extension;
+        }
+
+        BulkWriter.Factory<RowData> writerFactory() {
+            return this == ARROW
+                    ? ArrowBulkWriters.forRowType(RoutingStatsRows.ROW_TYPE)
+                    : parquet(RoutingStatsRows.ROW_TYPE);
+        }
+    }
+
     private final String outputDir;
-    private final boolean routing;
+    private final RoutingFormat routing;
 
     /**
      * @param outputDir the output directory, already {@link CaptionFiles#prepare prepared}
-     * @param routing whether to write the routing statistics files
+     * @param routing how to write the routing statistics; null for not at all
      */
-    public CaptionFilesSink(String outputDir, boolean routing) {
+    public CaptionFilesSink(String outputDir, RoutingFormat routing) {
         this.outputDir = outputDir;
         this.routing = routing;
+    }
+
+    static BulkWriter.Factory<RowData> parquet(RowType type) {
+        return ParquetRowDataBuilder.createWriterFactory(type, new org.apache.hadoop.conf.Configuration(), true);
     }
 
     @Override
@@ -56,14 +84,12 @@ public final class CaptionFilesSink implements Sink<CaptionResult> {
         final FSDataOutputStream stream;
         final BulkWriter<RowData> writer;
 
-        OpenFile(Path target, String attempt, RowType type) throws IOException {
+        OpenFile(Path target, String attempt, BulkWriter.Factory<RowData> factory) throws IOException {
             this.target = target;
             this.inProgress = new Path(target.getParent(), "." + target.getName() + ".inprogress-" + attempt);
             FileSystem fs = target.getFileSystem();
             fs.mkdirs(target.getParent());
             this.stream = fs.create(inProgress, FileSystem.WriteMode.OVERWRITE);
-            ParquetWriterFactory<RowData> factory =
-                    ParquetRowDataBuilder.createWriterFactory(type, new org.apache.hadoop.conf.Configuration(), true);
             this.writer = factory.create(stream);
         }
 
@@ -93,14 +119,17 @@ public final class CaptionFilesSink implements Sink<CaptionResult> {
 
     private static final class Writer implements SinkWriter<CaptionResult> {
         private final Path outputDir;
-        private final boolean routing;
+        private final RoutingFormat routing;
         private final String attempt;
+        private final BulkWriter.Factory<RowData> captionsFactory = parquet(CaptionFiles.CAPTIONS_TYPE);
+        private final BulkWriter.Factory<RowData> routingFactory;
         private final Map<String, OpenFile[]> open = new LinkedHashMap<>();
 
-        Writer(Path outputDir, boolean routing, String attempt) {
+        Writer(Path outputDir, RoutingFormat routing, String attempt) {
             this.outputDir = outputDir;
             this.routing = routing;
             this.attempt = attempt;
+            this.routingFactory = routing == null ? null : routing.writerFactory();
         }
 
         @Override
@@ -108,11 +137,11 @@ public final class CaptionFilesSink implements Sink<CaptionResult> {
             OpenFile[] files = open.get(result.file);
             if (files == null) {
                 files = new OpenFile[] {
-                    new OpenFile(CaptionFiles.outputFile(outputDir, CaptionFiles.CAPTIONS, result.file), attempt,
-                            CaptionFiles.CAPTIONS_TYPE),
-                    routing
-                            ? new OpenFile(CaptionFiles.outputFile(outputDir, CaptionFiles.ROUTING, result.file), attempt,
-                                    CaptionFiles.ROUTING_TYPE)
+                    new OpenFile(CaptionFiles.outputFile(outputDir, CaptionFiles.CAPTIONS, result.file, ".parquet"), attempt,
+                            captionsFactory),
+                    routing != null
+                            ? new OpenFile(CaptionFiles.outputFile(outputDir, CaptionFiles.ROUTING, result.file, routing.extension),
+                                    attempt, routingFactory)
                             : null
                 };
                 open.put(result.file, files);
@@ -125,19 +154,8 @@ public final class CaptionFilesSink implements Sink<CaptionResult> {
                     result.latencyMs,
                     string(result.error)));
             if (files[1] != null && result.routing != null) {
-                StringData id = StringData.fromString(result.id);
-                for (RoutingRow r : result.routing) {
-                    files[1].writer.addElement(GenericRowData.of(
-                            id,
-                            StringData.fromString(r.component),
-                            r.layer,
-                            r.expert,
-                            r.layerTokens,
-                            r.tokensTop1,
-                            r.tokensTopK,
-                            r.meanRouterProb,
-                            r.meanGateWeight,
-                            r.routerEntropy));
+                for (RoutingStatRow r : result.routing) {
+                    files[1].writer.addElement(r.toRowData());
                 }
             }
         }

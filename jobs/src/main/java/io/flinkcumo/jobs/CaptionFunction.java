@@ -1,10 +1,14 @@
 package io.flinkcumo.jobs;
 
+import io.flinkcumo.engine.routing.LayerRouting;
+import io.flinkcumo.engine.routing.RoutingStats;
 import io.flinkcumo.runtime.CumoClient;
 import io.flinkcumo.runtime.CumoOutcome;
 import io.flinkcumo.runtime.CumoRuntimeOptions;
 import io.flinkcumo.runtime.ErrorHandling;
 import io.flinkcumo.runtime.RoutedOutcome;
+import io.flinkcumo.stats.RoutingStatRow;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,7 +73,7 @@ public class CaptionFunction extends RichAsyncFunction<ImageRow, CaptionResult> 
         r.generatedTokens = outcome.generatedTokens();
         r.latencyMs = outcome.latencyMillis();
         if (outcome.succeeded()) {
-            r.routing = routing ? RoutingRow.of(routed.routing()) : new RoutingRow[0];
+            r.routing = routing ? routingRows(row.id, routed.routing()) : new RoutingStatRow[0];
         } else {
             r.error = outcome.error() != null ? outcome.error()
                     : row.imageRef().isNull() ? "the row has no image (neither bytes nor a path)" : "no answer";
@@ -89,8 +93,23 @@ public class CaptionFunction extends RichAsyncFunction<ImageRow, CaptionResult> 
         r.file = row.file;
         r.row = row.row;
         r.id = row.id;
-        r.routing = new RoutingRow[0];
+        r.routing = new RoutingStatRow[0];
         return r;
+    }
+
+    /** One row per (MoE layer, expert), in component, layer and expert order, identified by the row's id. */
+    static RoutingStatRow[] routingRows(String id, RoutingStats routing) {
+        if (routing == null) {
+            return new RoutingStatRow[0];
+        }
+        List<RoutingStatRow> rows = new ArrayList<>();
+        for (LayerRouting l : routing.layers()) {
+            for (int e = 0; e < l.numExperts(); e++) {
+                rows.add(new RoutingStatRow(id, l.component().label(), l.layer(), e, l.tokens(), l.top1Counts()[e],
+                        l.topkCounts()[e], l.meanRouterProb()[e], l.meanGateWeight()[e], l.routerEntropy()));
+            }
+        }
+        return rows.toArray(RoutingStatRow[]::new);
     }
 
     @Override

@@ -22,8 +22,9 @@ import picocli.CommandLine;
 /**
  * Batch captioning of Parquet image datasets: reads the image (and id) column of every input row
  * with Flink's vectorised Parquet reader, captions each image with CuMo through the shared model
- * service, and writes one output row per input row (caption or error) plus the expert-routing
- * statistics, as Parquet, in the {@link CaptionFiles} layout. Bounded, in batch execution mode.
+ * service, and writes one output row per input row (caption or error), as Parquet, plus the
+ * expert-routing statistics, as Arrow IPC (or Parquet), in the {@link CaptionFiles} layout.
+ * Bounded, in batch execution mode.
  *
  * <p>On a cluster: {@code flink run -c io.flinkcumo.jobs.CaptionJob flink-cumo-jobs-<version>-job.jar
  * --input ... --output ... --model ...} (the options of {@link CaptionOptions}; the CuMo plugin jar
@@ -113,16 +114,15 @@ public final class CaptionJob {
         int maxBatch = config.get(CumoRuntimeOptions.MAX_BATCH_SIZE);
         Duration timeout = config.get(CumoRuntimeOptions.TIMEOUT).multipliedBy(config.get(CumoRuntimeOptions.RETRIES) + 1L)
                 .plusMinutes(1);
-        boolean routing = !options.noRoutingStats;
+        CaptionFilesSink.RoutingFormat routing = options.noRoutingStats ? null : options.routingFormat;
         DataStream<CaptionResult> captions = AsyncDataStream.orderedWait(
                         rows,
-                        new CaptionFunction(cumo, prompt(options, cumo), routing),
+                        new CaptionFunction(cumo, prompt(options, cumo), routing != null),
                         timeout.toMillis(), TimeUnit.MILLISECONDS,
                         Math.max(2, 2 * maxBatch))
                 .name("cumo caption")
                 .map(new ProgressCounter<CaptionResult>(r -> r.error != null))
                 .name("progress");
-        // TODO(arrow): write routing statistics as Arrow IPC files once 'format' = 'arrow' (branch arrow) is merged.
         captions.sinkTo(new CaptionFilesSink(ParquetImageInput.absolute(options.output).toString(), routing))
                 .name("parquet " + options.output);
     }
@@ -130,7 +130,7 @@ public final class CaptionJob {
     /** {@code flink run -c io.flinkcumo.jobs.CaptionJob <job jar> --input ... --output ... --model ...}. */
     public static void main(String[] args) throws Exception {
         CaptionOptions options = new CaptionOptions();
-        CommandLine cli = new CommandLine(options).setCommandName("CaptionJob");
+        CommandLine cli = new CommandLine(options).setCommandName("CaptionJob").setCaseInsensitiveEnumValuesAllowed(true);
         try {
             cli.parseArgs(args);
         } catch (CommandLine.ParameterException e) {

@@ -56,6 +56,11 @@ public class CaptionOptions {
     @Option(names = "--batch-rows", description = "Rows per vectorised Parquet read batch; each batch holds its images' bytes (default ${DEFAULT-VALUE}).")
     public int batchRows = 16;
 
+    @Option(names = "--routing-format",
+            description = "Routing statistics files: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}; Arrow IPC, readable with"
+                    + " pyarrow, Arrow JS, Arrow Java).")
+    public CaptionFilesSink.RoutingFormat routingFormat = CaptionFilesSink.RoutingFormat.ARROW;
+
     @Option(names = "--no-routing-stats", description = "Do not write routing/ (expert routing statistics).")
     public boolean noRoutingStats;
 

@@ -1,5 +1,7 @@
 package io.flinkcumo.jobs;
 
+import io.flinkcumo.stats.RoutingStatRow;
+
 /**
  * The caption job's output for one input row: the caption or why there is none, and how the
  * request was routed through the experts. A Flink POJO.
@@ -27,8 +29,8 @@ public class CaptionResult {
     /** Why there is no caption; null on success. */
     public String error;
 
-    /** One entry per (MoE layer, expert); empty without a caption. */
-    public RoutingRow[] routing;
+    /** One entry per (MoE layer, expert), {@code requestId} being the row's id; empty without a caption. */
+    public RoutingStatRow[] routing;
 
     public CaptionResult() {}
 

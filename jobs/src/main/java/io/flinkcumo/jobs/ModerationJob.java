@@ -172,7 +172,7 @@ public final class ModerationJob {
     /** {@code flink run -c io.flinkcumo.jobs.ModerationJob <job jar> --bootstrap-servers ... --model ...}. */
     public static void main(String[] args) throws Exception {
         ModerationOptions options = new ModerationOptions();
-        CommandLine cli = new CommandLine(options).setCommandName("ModerationJob");
+        CommandLine cli = new CommandLine(options).setCommandName("ModerationJob").setCaseInsensitiveEnumValuesAllowed(true);
         try {
             cli.parseArgs(args);
             if (options.model == null) {

@@ -42,7 +42,7 @@ class JobCommandsTest {
     @Test
     void captionRunsTheJobOverTheBundledSampleAndPrintsATable() {
         Run run = cli("caption", "--input", HOME.resolve("samples/images.parquet").toString(),
-                "--output", tmp.resolve("out").toString(), "--max-new-tokens", "4");
+                "--output", tmp.resolve("out").toString(), "--max-new-tokens", "4", "--routing-format", "arrow");
         assertThat(run.code()).as(run.err()).isZero();
         List<String> lines = run.out().lines().toList();
         assertThat(lines.get(0)).startsWith("id").contains("tokens").contains("caption");
@@ -51,7 +51,7 @@ class JobCommandsTest {
         assertThat(lines.get(5)).startsWith("4 rows captioned (0 failed)");
         assertThat(run.err()).contains("1 Parquet file(s), 4 rows").contains("4/4 rows (100%)");
         assertThat(tmp.resolve("out/captions/images.parquet")).exists();
-        assertThat(tmp.resolve("out/routing/images.parquet")).exists();
+        assertThat(tmp.resolve("out/routing/images.arrow")).exists();
     }
 
     @Test

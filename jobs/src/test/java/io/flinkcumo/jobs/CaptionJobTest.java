@@ -4,10 +4,12 @@ import static io.flinkcumo.jobs.DuckDb.literal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.flinkcumo.engine.CumoEngine;
 import io.flinkcumo.engine.CumoRequest;
 import io.flinkcumo.engine.GenerationConfig;
 import io.flinkcumo.runtime.CumoService;
+import io.flinkcumo.stats.RoutingStatsRows;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -143,17 +145,24 @@ class CaptionJobTest {
         assertError(byId.get("13"), "pics/missing.png");
         assertError(byId.get("14"), "no image");
 
-        List<Map<String, Object>> routing = DuckDb.query("SELECT request_id, component, count(*) AS n, sum(tokens_top1) AS top1"
-                + " FROM read_parquet(" + literal(out.resolve("routing/**/*.parquet")) + ") GROUP BY ALL ORDER BY ALL");
-        assertThat(routing).extracting(r -> (String) r.get("request_id")).containsOnly("10", "12", "20", "21");
-        assertThat(routing).extracting(r -> (String) r.get("component")).contains("vision", "projector");
-        assertThat(routing).allSatisfy(r -> assertThat(Long.parseLong((String) r.get("top1"))).isPositive());
+        JsonNode routing = DuckDb.arrowSummary(out.resolve("routing/a.arrow"), out.resolve("routing/sub/b.arrow"));
+        assertThat(routing.get("schema")).extracting(f -> f.get("name").asText())
+                .containsExactlyElementsOf(RoutingStatsRows.ROW_TYPE.getFieldNames());
+        JsonNode requests = routing.get("columns").get("request_id").get("counts");
+        assertThat(requests.fieldNames()).toIterable().containsExactlyInAnyOrder("10", "12", "20", "21");
+        long rowsPerRequest = requests.get("10").asLong();
+        assertThat(requests).allSatisfy(n -> assertThat(n.asLong()).isEqualTo(rowsPerRequest));
+        assertThat(routing.get("columns").get("component").get("counts").fieldNames()).toIterable()
+                .containsExactlyInAnyOrder("vision", "projector");
+        assertThat(routing.get("columns").get("tokens_top1").get("sum").asDouble()).isPositive();
 
         // a rerun replaces the output with the same rows (latency aside)
         run(options(in, out));
         assertThat(captions(out)).isEqualTo(rows);
         assertThat(Files.list(out.resolve("captions")).map(p -> p.getFileName().toString()).sorted().toList())
                 .containsExactly("a.parquet", "sub");
+        assertThat(Files.list(out.resolve("routing")).map(p -> p.getFileName().toString()).sorted().toList())
+                .containsExactly("a.arrow", "sub");
     }
 
     private static void assertCaption(Map<String, Object> row, String image) {
@@ -178,7 +187,7 @@ class CaptionJobTest {
         Path out = tmp.resolve("out");
         CaptionOptions options = options(Path.of(in + "/part-*.parquet"), out);
         options.imageColumn = "picture";
-        options.noRoutingStats = true;
+        options.routingFormat = CaptionFilesSink.RoutingFormat.PARQUET;
 
         run(options);
 
@@ -186,7 +195,8 @@ class CaptionJobTest {
         assertThat(rows).extracting(r -> (String) r.get("id")).containsExactly("part-0.parquet#0", "part-0.parquet#1");
         assertCaption(rows.get(0), "tiny_97x31.jpg");
         assertError(rows.get(1), "invalid image");
-        assertThat(out.resolve("routing")).doesNotExist();
+        assertThat(DuckDb.query("SELECT DISTINCT request_id FROM read_parquet(" + literal(out.resolve("routing/part-0.parquet")) + ")"))
+                .extracting(r -> r.get("request_id")).containsExactly("part-0.parquet#0");
     }
 
     @Test

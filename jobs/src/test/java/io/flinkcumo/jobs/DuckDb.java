@@ -1,6 +1,7 @@
 package io.flinkcumo.jobs;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -13,8 +14,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * DuckDB (through {@code tools/duckdb/query.mjs} on Node.js) as a Parquet writer and reader that
- * shares no code with Flink: tests write their input and read the jobs' output with it. Needs
- * {@code npm ci --prefix tools/duckdb}, which {@code .ci/run} does.
+ * shares no code with Flink: tests write their input and read the jobs' output with it; and Arrow JS
+ * ({@code tools/arrow-reader}) for Arrow output. Needs {@code npm ci --prefix tools/duckdb} and
+ * {@code npm ci --prefix tools/arrow-reader}, which {@code .ci/run} does.
  */
 public final class DuckDb {
 
@@ -45,6 +47,30 @@ public final class DuckDb {
             throw new IllegalStateException("DuckDB failed (" + new String(err, StandardCharsets.UTF_8).strip() + ") on: " + sql);
         }
         return new ObjectMapper().readValue(out, new TypeReference<>() {});
+    }
+
+    /**
+     * Arrow JS's summary of Arrow IPC files ({@code tools/arrow-reader/summarize.mjs}, installed by
+     * {@code npm ci --prefix tools/arrow-reader}): rows, schema, and per column null counts, sums
+     * and string value counts. Another independent reader, for the Arrow outputs.
+     */
+    public static JsonNode arrowSummary(Path... files) throws IOException, InterruptedException {
+        Path tool = home().resolveSibling("arrow-reader");
+        if (!Files.isDirectory(tool.resolve("node_modules/apache-arrow"))) {
+            throw new IllegalStateException("Arrow JS is not installed: run npm ci --prefix tools/arrow-reader");
+        }
+        List<String> command = new java.util.ArrayList<>(List.of("node", "summarize.mjs"));
+        for (Path file : files) {
+            command.add(file.toAbsolutePath().toString());
+        }
+        Process process = new ProcessBuilder(command).directory(tool.toFile()).redirectErrorStream(false).start();
+        process.getOutputStream().close();
+        byte[] out = process.getInputStream().readAllBytes();
+        byte[] err = process.getErrorStream().readAllBytes();
+        if (!process.waitFor(2, TimeUnit.MINUTES) || process.exitValue() != 0) {
+            throw new IllegalStateException("Arrow JS failed: " + new String(err, StandardCharsets.UTF_8).strip());
+        }
+        return new ObjectMapper().readTree(out);
     }
 
     /** A SQL string literal. */
