@@ -104,4 +104,14 @@ public class CumoClassifyFunction extends ScalarFunction implements SpecializedF
     public boolean supportsConstantFolding() {
         return false;
     }
+
+    /**
+     * Declared non-deterministic so that the planner never duplicates the call: a query reading
+     * several fields of the result ({@code c.label}, {@code c.probabilities}, ...) would otherwise
+     * get one model call per field once projections are merged.
+     */
+    @Override
+    public boolean isDeterministic() {
+        return false;
+    }
 }
