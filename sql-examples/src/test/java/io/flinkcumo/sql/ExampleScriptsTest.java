@@ -135,6 +135,22 @@ class ExampleScriptsTest {
     }
 
     @Test
+    void runShFillsInEveryPlaceholderForTheSqlClient() throws Exception {
+        Path flinkHome = Files.createDirectories(output.resolve("flink/bin"));
+        Path client = flinkHome.resolve("sql-client.sh");
+        Files.writeString(client, "#!/usr/bin/env bash\n[ \"$1\" = -f ] && cat \"$2\"\n");
+        client.toFile().setExecutable(true);
+        for (String script : TESTED.keySet()) {
+            ProcessBuilder run = new ProcessBuilder("bash", SqlScript.dir().resolveSibling("run.sh").toString(), script);
+            run.environment().put("FLINK_HOME", output.resolve("flink").toString());
+            Process process = run.start();
+            String sql = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(process.waitFor()).as(script).isZero();
+            assertThat(sql).as(script).contains("/models/cumo").doesNotContainPattern("\\$\\{[a-z-]+}");
+        }
+    }
+
+    @Test
     void captionParquet() throws Exception {
         run("caption_parquet.sql");
         List<Map<String, Object>> rows = parquet("captions", "id, caption");
