@@ -77,7 +77,11 @@ final class CaptionCommand implements Callable<Integer> {
     }
 
     private static String clip(String s, int width) {
-        String oneLine = s.replace('\n', ' ').replace('\r', ' ');
+        // one line, and no control characters from a model's raw output on the terminal
+        String oneLine = s.codePoints()
+                .map(c -> Character.isISOControl(c) ? (c == '\n' || c == '\r' || c == '\t' ? ' ' : '\uFFFD') : c)
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
+                .toString();
         return oneLine.length() <= width ? oneLine : oneLine.substring(0, width - 1) + "…";
     }
 }
