@@ -17,7 +17,10 @@ public class CumoAnswer {
     /** Generated tokens (without a final EOS); null without an answer. */
     public Integer generatedTokens;
 
-    /** Milliseconds from the call to the answer, preprocessing and queueing included. */
+    /**
+     * Milliseconds from the call to the answer, preprocessing and queueing included; -1 when Flink's
+     * operator timeout ended the request.
+     */
     public long latencyMillis;
 
     /** Why the request failed, under {@code error-handling = error-column}; otherwise null. */

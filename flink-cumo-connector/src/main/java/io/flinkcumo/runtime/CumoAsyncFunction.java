@@ -84,6 +84,23 @@ public class CumoAsyncFunction extends RichAsyncFunction<CumoQuestion, CumoAnswe
         });
     }
 
+    /**
+     * Flink's operator timeout (the {@code timeout} argument of {@code orderedWait}) expired. Under
+     * {@code error-handling = fail} the job fails as usual; otherwise the row gets an answer with a
+     * null answer (and the error text under {@code error-column}) instead of being lost.
+     */
+    @Override
+    public void timeout(CumoQuestion input, ResultFuture<CumoAnswer> result) throws Exception {
+        if (client == null || client.errorHandling() == ErrorHandling.FAIL) {
+            super.timeout(input, result);
+            return;
+        }
+        String error = client.errorHandling() == ErrorHandling.ERROR_COLUMN
+                ? "timed out in Flink's async operator (the timeout of AsyncDataStream.orderedWait/unorderedWait)"
+                : null;
+        result.complete(List.of(CumoAnswer.of(input.id, new CumoOutcome(null, null, -1, error, null))));
+    }
+
     @Override
     public void close() throws Exception {
         if (client != null) {

@@ -21,4 +21,9 @@ public record CumoOutcome(
     public boolean succeeded() {
         return answer != null;
     }
+
+    /** {@link #latencyMillis}, or null for a NULL input, which never reached the model. */
+    public Long latencyOrNull() {
+        return this == NULL_INPUT ? null : latencyMillis;
+    }
 }

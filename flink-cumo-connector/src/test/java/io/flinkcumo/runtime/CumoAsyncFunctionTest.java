@@ -94,6 +94,23 @@ class CumoAsyncFunctionTest {
     }
 
     @Test
+    void flinksOperatorTimeoutKeepsTheRowUnderErrorColumn() throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(1);
+        byte[] image = CumoTestData.images().values().iterator().next();
+        DataStream<CumoAnswer> answers = AsyncDataStream.unorderedWait(
+                env.fromData(new CumoQuestion("slow", image, CumoTestData.QUESTION)),
+                new CumoAsyncFunction(CumoTestData.options("error-handling", "error-column")),
+                1, TimeUnit.MILLISECONDS);
+        List<CumoAnswer> results = answers.executeAndCollect(2);
+        assertThat(results).singleElement().satisfies(answer -> {
+            assertThat(answer.id).isEqualTo("slow");
+            assertThat(answer.answer).isNull();
+            assertThat(answer.error).startsWith("timed out in Flink's async operator");
+        });
+    }
+
+    @Test
     void failStrategyFailsTheJobNamingTheRow() {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(1);

@@ -18,7 +18,8 @@ import org.apache.flink.types.Row;
  * <ul>
  *   <li>{@code answer}: the answer, NULL if the input was NULL or the request failed;
  *   <li>{@code tokens}: generated tokens without the final EOS;
- *   <li>{@code latency_ms}: from the call to the answer, queueing and preprocessing included;
+ *   <li>{@code latency_ms}: from the call to the answer or failure, queueing and preprocessing
+ *       included; NULL for a NULL input;
  *   <li>{@code error}: why the request failed, under {@code error-handling = error-column};
  *   <li>{@code routing}: per component ({@code vision}, {@code projector}, {@code llm}; NULL when it
  *       has no experts) the number of MoE layers, the mean router entropy in nats, and the mean share
@@ -70,7 +71,7 @@ public class CumoAnswerDetailsFunction extends ScalarFunction implements Special
                 toRow(routing.get(Component.VISION)),
                 toRow(routing.get(Component.PROJECTOR)),
                 toRow(routing.get(Component.LLM)));
-        return Row.of(outcome.answer(), outcome.generatedTokens(), outcome.latencyMillis(), outcome.error(), routingRow);
+        return Row.of(outcome.answer(), outcome.generatedTokens(), outcome.latencyOrNull(), outcome.error(), routingRow);
     }
 
     private static Row toRow(RoutingSummary.Routing routing) {

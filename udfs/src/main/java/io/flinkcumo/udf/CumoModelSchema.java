@@ -69,7 +69,7 @@ final class CumoModelSchema implements Serializable {
                 case ANSWER -> string(outcome.answer());
                 case ERROR -> string(outcome.error());
                 case TOKENS -> outcome.generatedTokens();
-                case LATENCY_MS -> outcome.succeeded() || outcome.error() != null ? outcome.latencyMillis() : null;
+                case LATENCY_MS -> outcome.latencyOrNull();
                 case ROUTING -> outcome.routing() == null ? null : string(outcome.routing().toString());
             };
         }
