@@ -144,6 +144,21 @@ public final class CumoEngine implements AutoCloseable {
      * over the labels with a softmax. Used for classification such as moderation.
      */
     public List<LabelScores> scoreLabels(List<CumoRequest> requests, List<String> labels) {
+        List<int[]> continuations = labelContinuations(labels);
+        return score(requests.stream().map(this::prepare).toList(), labels, continuations);
+    }
+
+    /**
+     * {@link #scoreLabels} for requests already {@link #prepare prepared} (on the callers' threads),
+     * run together as one batch: the batched scoring path of a model service. Like {@link #run},
+     * call it from the model's single device thread.
+     */
+    public List<LabelScores> scorePrepared(List<Prepared> batch, List<String> labels) {
+        return score(batch, labels, labelContinuations(labels));
+    }
+
+    /** Each label's tokens (without BOS) followed by EOS. */
+    private List<int[]> labelContinuations(List<String> labels) {
         if (labels == null || labels.isEmpty()) {
             throw new IllegalArgumentException("no labels to score");
         }
@@ -158,7 +173,10 @@ public final class CumoEngine implements AutoCloseable {
             cont[cont.length - 1] = tokenizer.eosId();
             continuations.add(cont);
         }
-        List<Prepared> prepared = requests.stream().map(this::prepare).toList();
+        return continuations;
+    }
+
+    private List<LabelScores> score(List<Prepared> prepared, List<String> labels, List<int[]> continuations) {
         List<CumoModel.ContinuationScores> scores =
                 model.score(prepared.stream().map(Prepared::input).toList(), continuations);
         List<LabelScores> out = new ArrayList<>();

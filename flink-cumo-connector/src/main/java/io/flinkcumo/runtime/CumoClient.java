@@ -4,8 +4,10 @@ import io.flinkcumo.engine.CumoEngine;
 import io.flinkcumo.engine.CumoRequest;
 import io.flinkcumo.engine.CumoResult;
 import io.flinkcumo.engine.GenerationConfig;
+import io.flinkcumo.engine.LabelScores;
 import io.flinkcumo.engine.image.ImageDecoder;
 import io.flinkcumo.engine.routing.LayerRouting;
+import io.flinkcumo.engine.routing.RoutingStats;
 import io.flinkcumo.engine.text.Conversation;
 import io.flinkcumo.runtime.SharedModelRegistry.Lease;
 import java.io.IOException;
@@ -21,6 +23,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.apache.flink.api.common.functions.RuntimeContext;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.core.fs.FileStatus;
@@ -216,36 +219,53 @@ public final class CumoClient implements AutoCloseable {
      *     it exceptionally with a {@link CumoRequestException}
      */
     public CompletableFuture<CumoOutcome> ask(ImageRef image, String question) {
+        return askWithRouting(image, question).thenApply(RoutedOutcome::outcome);
+    }
+
+    /**
+     * {@link #ask}, keeping the per-layer routing statistics of the answer (for routing-statistics
+     * outputs; {@link CumoOutcome#routing()} is only a summary).
+     */
+    public CompletableFuture<RoutedOutcome> askWithRouting(ImageRef image, String question) {
         if (image == null || image.isNull() || question == null) {
-            return CompletableFuture.completedFuture(CumoOutcome.NULL_INPUT);
+            return CompletableFuture.completedFuture(new RoutedOutcome(CumoOutcome.NULL_INPUT, null));
         }
         long start = System.nanoTime();
-        CompletableFuture<CumoResult> result;
-        try {
-            if (question.isBlank()) {
-                throw new CumoInputException("the question is empty");
-            }
-            CumoRequest request = new CumoRequest(
-                    idPrefix + requestCount.incrementAndGet(),
-                    List.of(read(image)),
-                    Conversation.singleTurn(template, question, 1),
-                    generation);
-            CumoEngine.Prepared prepared = service.prepare(request);
-            result = submit(prepared);
-        } catch (CumoInputException e) {
-            result = CompletableFuture.failedFuture(e);
-        } catch (IllegalArgumentException e) {
-            result = CompletableFuture.failedFuture(new CumoInputException(e.getMessage(), e));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            result = CompletableFuture.failedFuture(e);
-        }
-        if (metrics != null) {
-            metrics.track(result, start);
-        }
+        CompletableFuture<CumoResult> result = call(image, question, start, service::submit, service::trySubmit);
         return result.handle((answer, error) -> answer != null
-                ? succeeded(answer, start)
-                : failed(unwrap(error), image, question, start));
+                ? new RoutedOutcome(succeeded(answer, start), answer.routing())
+                : new RoutedOutcome(failed(unwrap(error), image, question, start), null));
+    }
+
+    /**
+     * How likely each of {@code labels} is as CuMo's whole answer to a question about an image
+     * ({@link io.flinkcumo.engine.CumoEngine#scoreLabels}), through the shared batcher: for
+     * classification such as moderation. Retries and {@code error-handling} apply as in {@link #ask}.
+     *
+     * @param image the image; {@link ImageRef#isNull() no image} gives {@link CumoScores#NULL_INPUT}
+     * @param question the question, e.g. naming the labels; null gives {@link CumoScores#NULL_INPUT}
+     * @param labels the candidate answers, at least one
+     * @throws IllegalArgumentException if there are no labels or one is blank
+     */
+    public CompletableFuture<CumoScores> classify(ImageRef image, String question, List<String> labels) {
+        if (labels == null || labels.isEmpty() || labels.stream().anyMatch(l -> l == null || l.isBlank())) {
+            throw new IllegalArgumentException("labels must be a non-empty list of non-blank strings, got " + labels);
+        }
+        if (image == null || image.isNull() || question == null) {
+            return CompletableFuture.completedFuture(CumoScores.NULL_INPUT);
+        }
+        long start = System.nanoTime();
+        CompletableFuture<LabelScores> result = call(image, question, start,
+                prepared -> service.submitScores(prepared, labels),
+                prepared -> service.trySubmitScores(prepared, labels));
+        return result.handle((scores, error) -> {
+            if (scores != null) {
+                recordRouting(scores.routing());
+                return new CumoScores(scores, millisSince(start), null);
+            }
+            CumoOutcome failed = failed(unwrap(error), image, question, start);
+            return new CumoScores(null, failed.latencyMillis(), failed.error());
+        });
     }
 
     /**
@@ -273,13 +293,46 @@ public final class CumoClient implements AutoCloseable {
         }
     }
 
-    private CompletableFuture<CumoResult> submit(CumoEngine.Prepared prepared) throws InterruptedException {
-        CompletableFuture<CumoResult> result = service.submit(prepared);
-        for (int i = 0; i < retries; i++) {
-            // Retries run on the dispatcher or timeout thread, which must never block on a full queue.
-            result = result.exceptionallyCompose(error -> unwrap(error) instanceof CumoInputException
-                    ? CompletableFuture.failedFuture(error)
-                    : service.trySubmit(prepared));
+    /** How a request is queued: blocking at first, never blocking for retries. */
+    @FunctionalInterface
+    private interface Submit<R> {
+        CompletableFuture<R> apply(CumoEngine.Prepared prepared) throws InterruptedException;
+    }
+
+    /**
+     * Reads the image, prepares the request on the calling thread and submits it, retrying model
+     * failures; bad input fails the future with a {@link CumoInputException}.
+     */
+    private <R> CompletableFuture<R> call(
+            ImageRef image, String question, long start, Submit<R> submit, Function<CumoEngine.Prepared, CompletableFuture<R>> retry) {
+        CompletableFuture<R> result;
+        try {
+            if (question.isBlank()) {
+                throw new CumoInputException("the question is empty");
+            }
+            CumoRequest request = new CumoRequest(
+                    idPrefix + requestCount.incrementAndGet(),
+                    List.of(read(image)),
+                    Conversation.singleTurn(template, question, 1),
+                    generation);
+            CumoEngine.Prepared prepared = service.prepare(request);
+            result = submit.apply(prepared);
+            for (int i = 0; i < retries; i++) {
+                // Retries run on the dispatcher or timeout thread, which must never block on a full queue.
+                result = result.exceptionallyCompose(error -> unwrap(error) instanceof CumoInputException
+                        ? CompletableFuture.failedFuture(error)
+                        : retry.apply(prepared));
+            }
+        } catch (CumoInputException e) {
+            result = CompletableFuture.failedFuture(e);
+        } catch (IllegalArgumentException e) {
+            result = CompletableFuture.failedFuture(new CumoInputException(e.getMessage(), e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            result = CompletableFuture.failedFuture(e);
+        }
+        if (metrics != null) {
+            metrics.track(result, start);
         }
         return result;
     }
@@ -288,11 +341,17 @@ public final class CumoClient implements AutoCloseable {
         int tokens = result.generatedTokens(service.eosTokenId());
         if (metrics != null) {
             metrics.recordGeneratedTokens(tokens);
-            for (LayerRouting layer : result.routing().layers()) {
+        }
+        recordRouting(result.routing());
+        return new CumoOutcome(result.answer(), tokens, millisSince(start), null, RoutingSummary.of(result.routing()));
+    }
+
+    private void recordRouting(RoutingStats routing) {
+        if (metrics != null && routing != null) {
+            for (LayerRouting layer : routing.layers()) {
                 metrics.recordExpertLoad(layer.component().label(), layer.layer(), layer.topkCounts());
             }
         }
-        return new CumoOutcome(result.answer(), tokens, millisSince(start), null, RoutingSummary.of(result.routing()));
     }
 
     private CumoOutcome failed(Throwable error, ImageRef image, String question, long start) {

@@ -3,13 +3,18 @@ package io.flinkcumo.runtime;
 import io.flinkcumo.engine.CumoEngine;
 import io.flinkcumo.engine.CumoRequest;
 import io.flinkcumo.engine.CumoResult;
+import io.flinkcumo.engine.LabelScores;
 import io.flinkcumo.engine.Precision;
 import io.flinkcumo.engine.image.ImageDecoder;
 import io.flinkcumo.engine.image.InvalidImageException;
 import io.flinkcumo.runtime.SharedModelRegistry.Lease;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
@@ -21,6 +26,9 @@ import java.util.concurrent.CompletableFuture;
  * tokenisation run in parallel, and a bad image fails there without entering a batch), then
  * {@link #submit} them; the batcher's single dispatcher thread runs them in batches of up to {@code
  * max-batch-size} through {@link CumoEngine#run}, which is the only thread that touches the model.
+ * Label scoring ({@link #submitScores}, for classification such as moderation) goes through the same
+ * queue and thread: a batch may mix both kinds, and runs each kind as one engine call
+ * ({@link CumoEngine#scorePrepared} per distinct label list).
  *
  * <p>The batcher settings and image limits are those of the caller that loaded the model; later
  * callers with other settings share it as it is. Closing (done by the registry when the last lease
@@ -64,7 +72,16 @@ public final class CumoService implements AutoCloseable {
     private final Spec spec;
     private final CumoEngine engine;
     private final BatcherListeners listeners = new BatcherListeners();
-    private final MicroBatcher<CumoEngine.Prepared, CumoResult> batcher;
+    private final MicroBatcher<Task, Object> batcher;
+
+    /** Work for the dispatcher thread: generate an answer, or score labels. */
+    private sealed interface Task {
+        CumoEngine.Prepared prepared();
+    }
+
+    private record Generate(CumoEngine.Prepared prepared) implements Task {}
+
+    private record Score(CumoEngine.Prepared prepared, List<String> labels) implements Task {}
 
     private CumoService(Spec spec, CumoEngine engine) {
         this.spec = spec;
@@ -122,12 +139,37 @@ public final class CumoService implements AutoCloseable {
      *     error, service closed)
      */
     public CompletableFuture<CumoResult> submit(CumoEngine.Prepared prepared) throws InterruptedException {
-        return batcher.submit(prepared);
+        return batcher.submit(new Generate(prepared)).thenApply(CumoResult.class::cast);
     }
 
     /** Queues a prepared request without blocking; fails at once if the queue is full. */
     public CompletableFuture<CumoResult> trySubmit(CumoEngine.Prepared prepared) {
-        return batcher.trySubmit(prepared);
+        return batcher.trySubmit(new Generate(prepared)).thenApply(CumoResult.class::cast);
+    }
+
+    /**
+     * Queues a prepared request for label scoring ({@link CumoEngine#scoreLabels}: the likelihood of
+     * each label as the whole answer), blocking while the queue is full. Requests of a batch that
+     * share a label list are scored in one pass.
+     *
+     * @param labels the labels, in the order of the returned scores; not empty
+     * @return completes with the scores on the dispatcher thread, or exceptionally as {@link #submit}
+     */
+    public CompletableFuture<LabelScores> submitScores(CumoEngine.Prepared prepared, List<String> labels)
+            throws InterruptedException {
+        return batcher.submit(new Score(prepared, checkedLabels(labels))).thenApply(LabelScores.class::cast);
+    }
+
+    /** {@link #submitScores} without blocking; fails at once if the queue is full. */
+    public CompletableFuture<LabelScores> trySubmitScores(CumoEngine.Prepared prepared, List<String> labels) {
+        return batcher.trySubmit(new Score(prepared, checkedLabels(labels))).thenApply(LabelScores.class::cast);
+    }
+
+    private static List<String> checkedLabels(List<String> labels) {
+        if (labels == null || labels.isEmpty() || labels.stream().anyMatch(l -> l == null || l.isBlank())) {
+            throw new CumoInputException("labels must be a non-empty list of non-blank strings, got " + labels);
+        }
+        return List.copyOf(labels);
     }
 
     /**
@@ -167,8 +209,26 @@ public final class CumoService implements AutoCloseable {
         return engine.model().config().llm().eosTokenId();
     }
 
-    private List<ItemResult<CumoResult>> runBatch(List<CumoEngine.Prepared> batch) {
-        return engine.run(batch).stream().map(ItemResult::success).toList();
+    /**
+     * Runs the generation requests of a batch as one engine call and its scoring requests as one call
+     * per label list; results in batch order. An engine error fails the whole call, so that the
+     * batcher can isolate the request that caused it.
+     */
+    private List<ItemResult<Object>> runBatch(List<Task> batch) {
+        Object[] results = new Object[batch.size()];
+        Map<List<String>, List<Integer>> groups = new LinkedHashMap<>();
+        for (int i = 0; i < batch.size(); i++) {
+            List<String> key = batch.get(i) instanceof Score score ? score.labels() : null;
+            groups.computeIfAbsent(key, k -> new ArrayList<>()).add(i);
+        }
+        for (Map.Entry<List<String>, List<Integer>> group : groups.entrySet()) {
+            List<CumoEngine.Prepared> prepared = group.getValue().stream().map(i -> batch.get(i).prepared()).toList();
+            List<?> out = group.getKey() == null ? engine.run(prepared) : engine.scorePrepared(prepared, group.getKey());
+            for (int j = 0; j < out.size(); j++) {
+                results[group.getValue().get(j)] = out.get(j);
+            }
+        }
+        return Arrays.stream(results).map(ItemResult::success).toList();
     }
 
     /** Fails queued requests, waits for the running batch, stops the dispatcher and frees the model. */

@@ -2,10 +2,12 @@ package io.flinkcumo.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.data.Offset.offset;
 
 import io.flinkcumo.engine.CumoEngine;
 import io.flinkcumo.engine.CumoRequest;
 import io.flinkcumo.engine.GenerationConfig;
+import io.flinkcumo.engine.LabelScores;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,6 +22,8 @@ import org.junit.jupiter.api.Test;
 class CumoClientTest {
 
     private static final Map<String, String> EXPECTED = new LinkedHashMap<>();
+    private static final List<String> LABELS = List.of("cat", "a person", "nothing at all");
+    private static final Map<String, LabelScores> EXPECTED_SCORES = new LinkedHashMap<>();
     private static int baselineArrays;
 
     @BeforeAll
@@ -30,6 +34,7 @@ class CumoClientTest {
                 CumoRequest request =
                         CumoRequest.of(image.getKey(), image.getValue(), CumoTestData.QUESTION, GenerationConfig.greedy(6));
                 EXPECTED.put(image.getKey(), engine.answer(List.of(request)).get(0).answer());
+                EXPECTED_SCORES.put(image.getKey(), engine.scoreLabels(List.of(request), LABELS).get(0));
             }
         }
     }
@@ -69,6 +74,44 @@ class CumoClientTest {
             Eventually.await("every request was counted in a batch",
                     () -> listener.batchSizes.stream().mapToInt(Integer::intValue).sum() == names.size());
             assertThat(listener.batchSizes).anySatisfy(size -> assertThat(size).isGreaterThan(1));
+        }
+    }
+
+    @Test
+    void labelScoringSharesTheBatcherWithGenerationAndScoresAsTheEngine() throws Exception {
+        RecordingListener listener = new RecordingListener();
+        try (CumoClient client = open("max-batch-size", "8", "max-batch-wait", "300 ms", "error-handling", "error-column");
+                AutoCloseable ignored = client.service().attach(listener)) {
+            List<String> names = new ArrayList<>(EXPECTED.keySet());
+            List<CompletableFuture<CumoScores>> scores = new ArrayList<>();
+            List<CompletableFuture<CumoOutcome>> answers = new ArrayList<>();
+            for (String name : names) {
+                ImageRef image = ImageRef.ofBytes(CumoTestData.images().get(name));
+                scores.add(client.classify(image, CumoTestData.QUESTION, LABELS));
+                answers.add(client.ask(image, CumoTestData.QUESTION));
+            }
+            CumoScores corrupt = client.classify(ImageRef.ofBytes(CumoTestData.CORRUPT), CumoTestData.QUESTION, LABELS).get();
+            for (int i = 0; i < names.size(); i++) {
+                LabelScores expected = EXPECTED_SCORES.get(names.get(i));
+                CumoScores got = scores.get(i).get();
+                assertThat(got.error()).isNull();
+                assertThat(got.scores().labels()).isEqualTo(LABELS);
+                for (int k = 0; k < LABELS.size(); k++) {
+                    assertThat(got.scores().logProbs()[k]).as(names.get(i) + " " + LABELS.get(k))
+                            .isCloseTo(expected.logProbs()[k], offset(1e-3));
+                }
+                assertThat(got.scores().best()).isEqualTo(expected.best());
+                assertThat(got.scores().routing().layers()).isNotEmpty();
+                assertThat(answers.get(i).get().answer()).isEqualTo(EXPECTED.get(names.get(i)));
+            }
+            assertThat(corrupt.scores()).isNull();
+            assertThat(corrupt.error()).startsWith("invalid image");
+            // generation and scoring requests met in shared batches
+            assertThat(listener.batchSizes).anySatisfy(size -> assertThat(size).isGreaterThan(2));
+            assertThat(listener.batchSizes.stream().mapToInt(Integer::intValue).sum()).isEqualTo(2 * names.size());
+            assertThat(client.classify(new ImageRef(null, null), "?", LABELS).get()).isEqualTo(CumoScores.NULL_INPUT);
+            assertThatThrownBy(() -> client.classify(ImageRef.ofBytes(CumoTestData.CORRUPT), "?", List.of(" ")))
+                    .isInstanceOf(IllegalArgumentException.class);
         }
     }
 

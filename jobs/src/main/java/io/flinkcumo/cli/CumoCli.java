@@ -9,8 +9,11 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "flink-cumo 0.1.0",
         description = "Run the CuMo vision-language model (on DJL/PyTorch) from the command line.",
-        subcommands = {AnswerCommand.class, InitTinyCommand.class, BenchCommand.class, UpcycleCommand.class, MakeShapesCommand.class,
-                TrainCommand.class, EvalCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            AnswerCommand.class, CaptionCommand.class, ModerateCommand.class, ImagesToParquetCommand.class,
+            InitTinyCommand.class, BenchCommand.class, UpcycleCommand.class, MakeShapesCommand.class,
+            TrainCommand.class, EvalCommand.class, CommandLine.HelpCommand.class
+        })
 public final class CumoCli {
 
     public static void main(String[] args) {
@@ -19,7 +22,7 @@ public final class CumoCli {
 
     /** Runs the CLI and returns its exit code: 0 ok, 1 runtime error, 2 usage error. */
     public static int run(String... args) {
-        CommandLine cli = new CommandLine(new CumoCli());
+        CommandLine cli = new CommandLine(new CumoCli()).setCaseInsensitiveEnumValuesAllowed(true);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("cumo " + cmd.getCommandName() + ": " + oneLine(e));
             if (Boolean.getBoolean("cumo.debug")) {

@@ -108,7 +108,7 @@ class SqlScriptsTest {
         return rows;
     }
 
-    private static Path pluginJar() {
+    static Path pluginJar() {
         Path jar = Path.of(System.getProperty("cumo.pluginJar", "../udfs/target/missing-plugin.jar"));
         assertThat(jar).as("the plugin jar; build it first: mvn -pl sql-examples -am verify").exists();
         return jar;

@@ -97,4 +97,14 @@ public class CumoAnswerDetailsFunction extends ScalarFunction implements Special
     public boolean supportsConstantFolding() {
         return false;
     }
+
+    /**
+     * Declared non-deterministic so that the planner never duplicates the call: a query reading
+     * several fields of the result ({@code d.answer}, {@code d.tokens}, {@code d.routing...}) would
+     * otherwise run the model once per field once projections are merged.
+     */
+    @Override
+    public boolean isDeterministic() {
+        return false;
+    }
 }

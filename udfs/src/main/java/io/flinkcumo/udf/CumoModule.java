@@ -11,8 +11,9 @@ import org.apache.flink.table.module.Module;
 /**
  * {@code LOAD MODULE cumo WITH ('model-path' = '...', ...)}: registers CuMo's functions as system
  * functions, all running with the module's options: {@value CumoAnswerFunction#NAME}, {@value
- * CumoAnswerAsyncFunction#NAME}, {@value CumoCaptionFunction#NAME} and {@value
- * CumoAnswerDetailsFunction#NAME}. Created by {@link CumoModuleFactory}.
+ * CumoAnswerAsyncFunction#NAME}, {@value CumoCaptionFunction#NAME}, {@value
+ * CumoAnswerDetailsFunction#NAME} and {@value CumoClassifyFunction#NAME}. Created by {@link
+ * CumoModuleFactory}.
  */
 public final class CumoModule implements Module {
 
@@ -20,7 +21,8 @@ public final class CumoModule implements Module {
             CumoAnswerFunction.NAME, CumoAnswerFunction::new,
             CumoAnswerAsyncFunction.NAME, CumoAnswerAsyncFunction::new,
             CumoCaptionFunction.NAME, CumoCaptionFunction::new,
-            CumoAnswerDetailsFunction.NAME, CumoAnswerDetailsFunction::new);
+            CumoAnswerDetailsFunction.NAME, CumoAnswerDetailsFunction::new,
+            CumoClassifyFunction.NAME, CumoClassifyFunction::new);
 
     private final Map<String, String> options;
 

@@ -2,8 +2,10 @@ package io.flinkcumo.udf;
 
 import io.flinkcumo.runtime.CumoClient;
 import io.flinkcumo.runtime.CumoOutcome;
+import io.flinkcumo.runtime.CumoScores;
 import io.flinkcumo.runtime.ImageRef;
 import java.io.Serializable;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.flink.table.functions.FunctionContext;
 
@@ -48,8 +50,12 @@ final class FunctionSupport implements Serializable {
         return client().caption(image);
     }
 
+    CompletableFuture<CumoScores> classify(ImageRef image, String question, List<String> labels) {
+        return client().classify(image, question, labels);
+    }
+
     /** Waits for an outcome; under {@code error-handling = fail} throws, failing the task. */
-    CumoOutcome await(CompletableFuture<CumoOutcome> outcome) {
+    <T> T await(CompletableFuture<T> outcome) {
         return CumoClient.await(outcome);
     }
 

@@ -1,0 +1,101 @@
+package io.flinkcumo.jobs;
+
+import io.flinkcumo.runtime.CumoClient;
+import io.flinkcumo.runtime.CumoRuntimeOptions;
+import io.flinkcumo.runtime.CumoScores;
+import io.flinkcumo.runtime.ErrorHandling;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.functions.async.ResultFuture;
+import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
+
+/**
+ * Decides each {@link ModerationInput} with CuMo's label scores ({@link CumoClient#classify},
+ * batched with the other subtasks' requests in the shared model service), one {@link
+ * ModerationDecision} per input, never failing the job for a bad image: see {@link
+ * ModerationPolicy}. Scoring is deterministic, so a replay after a failover decides the same way.
+ */
+public class ModerationFunction extends RichAsyncFunction<ModerationInput, ModerationDecision> {
+
+    private static final long serialVersionUID = 1L;
+
+    private final Map<String, String> options;
+    private final ModerationPolicy policy;
+    private transient CumoClient client;
+
+    /**
+     * @param options CuMo options; {@code error-handling} is always {@code error-column}
+     */
+    public ModerationFunction(Map<String, String> options, ModerationPolicy policy) {
+        Map<String, String> copy = new HashMap<>(options);
+        copy.put(CumoRuntimeOptions.ERROR_HANDLING.key(), ErrorHandling.ERROR_COLUMN.toString());
+        this.options = Map.copyOf(copy);
+        this.policy = policy;
+    }
+
+    @Override
+    public void open(OpenContext openContext) throws Exception {
+        client = CumoClient.open(Configuration.fromMap(options), getRuntimeContext());
+    }
+
+    @Override
+    public void asyncInvoke(ModerationInput input, ResultFuture<ModerationDecision> result) {
+        if (input.error != null) {
+            result.complete(List.of(failed(input, input.error, 0)));
+            return;
+        }
+        if (input.imageRef().isNull()) {
+            result.complete(List.of(failed(input, "the message has no image", 0)));
+            return;
+        }
+        client.classify(input.imageRef(), policy.question(), policy.categories()).whenComplete((scores, error) -> {
+            if (error != null) {
+                result.complete(List.of(failed(input, "CuMo failed: " + error, 0)));
+            } else {
+                result.complete(List.of(decide(input, scores)));
+            }
+        });
+    }
+
+    @Override
+    public void timeout(ModerationInput input, ResultFuture<ModerationDecision> result) {
+        result.complete(List.of(failed(input, "timed out waiting for CuMo (the async operator's timeout)", -1)));
+    }
+
+    private ModerationDecision decide(ModerationInput input, CumoScores scores) {
+        ModerationDecision d = base(input);
+        d.latencyMs = scores.latencyMillis();
+        if (scores.succeeded()) {
+            policy.decide(scores.scores(), d);
+        } else {
+            policy.fail(scores.error() != null ? scores.error() : "no scores", d);
+        }
+        return d;
+    }
+
+    private ModerationDecision failed(ModerationInput input, String error, long latencyMs) {
+        ModerationDecision d = base(input);
+        d.latencyMs = latencyMs;
+        policy.fail(error, d);
+        return d;
+    }
+
+    private static ModerationDecision base(ModerationInput input) {
+        ModerationDecision d = new ModerationDecision();
+        d.id = input.id;
+        d.metadata = input.metadata;
+        d.source = input.source;
+        return d;
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (client != null) {
+            client.close();
+            client = null;
+        }
+    }
+}
