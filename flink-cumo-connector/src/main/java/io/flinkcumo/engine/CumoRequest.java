@@ -32,6 +32,9 @@ public record CumoRequest(String id, List<byte[]> images, Conversation conversat
 
     /** A single-turn question about one image (the common case), with the default template. */
     public static CumoRequest of(String id, byte[] image, String question, GenerationConfig config) {
+        if (image == null) {
+            throw new IllegalArgumentException("the image is null");
+        }
         if (question == null || question.isBlank()) {
             throw new IllegalArgumentException("the question is null or empty");
         }
