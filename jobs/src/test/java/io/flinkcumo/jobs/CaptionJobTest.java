@@ -178,6 +178,44 @@ class CaptionJobTest {
     }
 
     @Test
+    void theHostileCorpusGivesOneRowPerInputAndNeverRestartsTheJob() throws Exception {
+        // the image entries of the corpus (the job asks one prompt of every image), written by DuckDB
+        Path in = tmp.resolve("hostile");
+        Files.createDirectories(in.resolve("files"));
+        List<io.flinkcumo.engine.HostileCorpus.Entry> images = io.flinkcumo.engine.HostileCorpus.entries().stream()
+                .filter(e -> io.flinkcumo.engine.HostileCorpus.QUESTION.equals(e.question())).toList();
+        StringBuilder values = new StringBuilder();
+        for (int i = 0; i < images.size(); i++) {
+            io.flinkcumo.engine.HostileCorpus.Entry e = images.get(i);
+            String image = "NULL";
+            if (e.image() != null) {
+                Path file = Files.write(in.resolve("files/" + e.id()), e.image());
+                image = blob(file);
+            }
+            values.append(i == 0 ? "" : ", ").append("(").append(literal(e.id())).append(", ").append(image).append(")");
+        }
+        DuckDb.query("COPY (SELECT * FROM (VALUES " + values + ") AS t(id, image)) TO "
+                + literal(in.resolve("corpus.parquet")) + " (FORMAT parquet, ROW_GROUP_SIZE 4)");
+        Path out = tmp.resolve("hostile-out");
+        CaptionOptions options = options(in.resolve("corpus.parquet"), out);
+        options.maxNewTokens = 3;
+
+        run(options); // throws if the job failed; no restart strategy is configured
+
+        List<Map<String, Object>> rows = captions(out);
+        assertThat(rows).extracting(r -> (String) r.get("id"))
+                .containsExactlyInAnyOrderElementsOf(images.stream().map(io.flinkcumo.engine.HostileCorpus.Entry::id).toList());
+        for (Map<String, Object> row : rows) {
+            io.flinkcumo.engine.HostileCorpus.Entry e = images.stream().filter(x -> x.id().equals(row.get("id"))).findFirst().orElseThrow();
+            boolean captioned = row.get("caption") != null;
+            assertThat(captioned ^ (row.get("error") != null)).as("%s: caption xor error (%s)", e.id(), row.get("error")).isTrue();
+            if (io.flinkcumo.engine.HostileCorpus.outcomeFixed(e)) {
+                assertThat(captioned).as("%s captioned (error: %s)", e.id(), row.get("error")).isEqualTo(e.valid());
+            }
+        }
+    }
+
+    @Test
     void aBytesColumnWithoutIdsFromAGlobIsIdentifiedByFileAndRow() throws Exception {
         Path in = tmp.resolve("plain");
         Files.createDirectories(in);
