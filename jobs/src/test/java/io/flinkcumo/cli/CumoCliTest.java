@@ -12,9 +12,6 @@ import io.flinkcumo.engine.GenerationConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,28 +25,9 @@ class CumoCliTest {
     @TempDir
     Path tmp;
 
-    /** Runs the CLI capturing stdout and stderr. */
-    private record Run(int code, String out, String err) {}
-
-    private static Run cli(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = CumoCli.run(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
-
     @Test
     void answerJsonMatchesTheEngine() throws Exception {
-        Run run = cli("answer", "--image", IMAGE.toString(), "--question", "What animal is this?", "--max-new-tokens", "6", "--json");
+        CliRun run = CliRun.of("answer", "--image", IMAGE.toString(), "--question", "What animal is this?", "--max-new-tokens", "6", "--json");
         assertThat(run.code()).as(run.err()).isZero();
         JsonNode json = new ObjectMapper().readTree(run.out());
         CumoResult direct;
@@ -74,31 +52,31 @@ class CumoCliTest {
 
     @Test
     void plainAnswerIsOneLineOfText() {
-        Run run = cli("answer", "--image", IMAGE.toString(), "--question", "What is it?", "--max-new-tokens", "3");
+        CliRun run = CliRun.of("answer", "--image", IMAGE.toString(), "--question", "What is it?", "--max-new-tokens", "3");
         assertThat(run.code()).isZero();
         assertThat(run.out().strip()).doesNotContain("\n").doesNotStartWith("{");
     }
 
     @Test
     void badInputGetsOneLineErrorsAndExitCodes() throws Exception {
-        Run missing = cli("answer", "--image", tmp.resolve("none.png").toString(), "--question", "q");
+        CliRun missing = CliRun.of("answer", "--image", tmp.resolve("none.png").toString(), "--question", "q");
         assertThat(missing.code()).isEqualTo(1);
         assertThat(missing.err().strip()).contains("does not exist").doesNotContain("\n").doesNotContain("Exception");
 
         Path text = Files.writeString(tmp.resolve("notes.png"), "not an image");
-        Run notImage = cli("answer", "--image", text.toString(), "--question", "q");
+        CliRun notImage = CliRun.of("answer", "--image", text.toString(), "--question", "q");
         assertThat(notImage.code()).isEqualTo(1);
         assertThat(notImage.err()).contains("not a recognised image format");
 
-        Run badOption = cli("answer", "--image", IMAGE.toString(), "--question", "q", "--top-p", "2");
+        CliRun badOption = CliRun.of("answer", "--image", IMAGE.toString(), "--question", "q", "--top-p", "2");
         assertThat(badOption.code()).isEqualTo(1);
         assertThat(badOption.err()).contains("top-p must be in (0, 1]");
 
-        Run unknown = cli("answer", "--frobnicate");
+        CliRun unknown = CliRun.of("answer", "--frobnicate");
         assertThat(unknown.code()).isEqualTo(2);
         assertThat(unknown.err().strip()).doesNotContain("\n");
 
-        Run badModel = cli("answer", "--model", tmp.toString(), "--image", IMAGE.toString(), "--question", "q");
+        CliRun badModel = CliRun.of("answer", "--model", tmp.toString(), "--image", IMAGE.toString(), "--question", "q");
         assertThat(badModel.code()).isEqualTo(1);
         assertThat(badModel.err()).contains("config.json");
     }
@@ -106,13 +84,13 @@ class CumoCliTest {
     @Test
     void initTinyWritesALoadableCheckpoint() throws Exception {
         Path out = tmp.resolve("m");
-        Run run = cli("init-tiny", "--out", out.toString(), "--llm", "mixtral", "--image-size", "56", "--shards", "3");
+        CliRun run = CliRun.of("init-tiny", "--out", out.toString(), "--llm", "mixtral", "--image-size", "56", "--shards", "3");
         assertThat(run.code()).as(run.err()).isZero();
         assertThat(out.resolve("model.safetensors.index.json")).exists();
-        Run answer = cli("answer", "--model", out.toString(), "--image", IMAGE.toString(), "--question", "q", "--json", "--max-new-tokens", "2");
+        CliRun answer = CliRun.of("answer", "--model", out.toString(), "--image", IMAGE.toString(), "--question", "q", "--json", "--max-new-tokens", "2");
         assertThat(answer.code()).as(answer.err()).isZero();
         assertThat(new ObjectMapper().readTree(answer.out()).get("prompt_positions").asInt()).isGreaterThan(16); // 4x4 patches spliced
-        Run bad = cli("init-tiny", "--out", out.toString(), "--image-size", "50");
+        CliRun bad = CliRun.of("init-tiny", "--out", out.toString(), "--image-size", "50");
         assertThat(bad.code()).isEqualTo(1);
         assertThat(bad.err()).contains("multiple of the patch size");
     }

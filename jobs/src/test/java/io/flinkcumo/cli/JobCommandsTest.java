@@ -3,9 +3,6 @@ package io.flinkcumo.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flinkcumo.jobs.DuckDb;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,27 +18,9 @@ class JobCommandsTest {
     @TempDir
     Path tmp;
 
-    private record Run(int code, String out, String err) {}
-
-    private static Run cli(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = CumoCli.run(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
-
     @Test
     void captionRunsTheJobOverTheBundledSampleAndPrintsATable() {
-        Run run = cli("caption", "--input", HOME.resolve("samples/images.parquet").toString(),
+        CliRun run = CliRun.of("caption", "--input", HOME.resolve("samples/images.parquet").toString(),
                 "--output", tmp.resolve("out").toString(), "--max-new-tokens", "4", "--routing-format", "arrow");
         assertThat(run.code()).as(run.err()).isZero();
         List<String> lines = run.out().lines().toList();
@@ -56,7 +35,7 @@ class JobCommandsTest {
 
     @Test
     void moderateFileModePrintsOneDecisionPerFile() {
-        Run run = cli("moderate", "--input-dir", HOME.resolve("samples/images").toString(),
+        CliRun run = CliRun.of("moderate", "--input-dir", HOME.resolve("samples/images").toString(),
                 "--output", tmp.resolve("mod").toString(), "--categories", "safe,violence");
         assertThat(run.code()).as(run.err()).isZero();
         List<String> lines = run.out().lines().toList();
@@ -68,7 +47,7 @@ class JobCommandsTest {
 
     @Test
     void moderateNeedsKafkaOrFiles() {
-        Run run = cli("moderate");
+        CliRun run = CliRun.of("moderate");
         assertThat(run.code()).isEqualTo(1);
         assertThat(run.err().strip()).isEqualTo(
                 "cumo moderate: give --bootstrap-servers (Kafka mode) or --input-dir and --output (file mode)");
@@ -86,7 +65,7 @@ class JobCommandsTest {
     @Test
     void theSampleParquetIsWhatTheDocumentedGeneratorWrites() throws Exception {
         Path written = tmp.resolve("images.parquet");
-        Run run = cli("images-to-parquet", "--images", HOME.resolve("samples/images").toString(), "--out", written.toString());
+        CliRun run = CliRun.of("images-to-parquet", "--images", HOME.resolve("samples/images").toString(), "--out", written.toString());
         assertThat(run.code()).as(run.err()).isZero();
         // the same rows (the files' bytes differ in metadata order); read with DuckDB
         assertThat(rows(written)).isEqualTo(rows(HOME.resolve("samples/images.parquet"))).hasSize(4);
