@@ -80,7 +80,10 @@ public final class ClipVisionTower {
         TokenOwners tokens = new TokenOwners(
                 TokenOwners.repeatEach(cropOwners, g * g + 1), context.recorder(), context.trace());
         for (int l = 0; l < layers.size(); l++) {
-            x = layers.get(l).forward(x, tokens);
+            ClipEncoderLayer layer = layers.get(l);
+            NDArray in = x;
+            x = Scopes.keep(() -> layer.forward(in, tokens)); // the layer's temporaries are freed here
+            in.close();
             context.trace().visionHidden(l + 1, x);
         }
         if (lastLayer != null) {

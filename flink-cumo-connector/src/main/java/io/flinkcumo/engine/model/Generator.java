@@ -82,7 +82,7 @@ public final class Generator {
         RoutingRecorder recorder = pre.recorder();
         NDArray logits = pre.lastLogits();
         long t2 = System.nanoTime();
-        int tensorsBefore = scope.getManagedArrays().size();
+        long[] decodeTensors = {0}; // tensors created by the decode steps: one native call each
 
         // ---- decode ----
         Sampler[] samplers = new Sampler[b];
@@ -130,21 +130,27 @@ public final class Generator {
                     stepMask[r * slots + j] = visible ? 0f : Float.NEGATIVE_INFINITY;
                 }
             }
-            NDArray ids = scope.create(next, new Shape(b, 1));
-            NDArray h = llm.forward(
-                    llm.embed(ids),
-                    llm.rotary().tables(scope, pos, type),
-                    maskArray(scope, stepMask, b, 1, slots),
-                    cache,
-                    new TokenOwners(stepOwners, recorder, trace),
-                    false);
-            logits = llm.logits(h.reshape(b, -1));
+            NDArray previous = logits;
+            logits = Scopes.keep(() -> { // the step's temporaries (masks, rope tables, cache views) are freed here
+                int before = scope.getManagedArrays().size();
+                NDArray ids = scope.create(next, new Shape(b, 1));
+                NDArray h = llm.forward(
+                        llm.embed(ids),
+                        llm.rotary().tables(scope, pos, type),
+                        maskArray(scope, stepMask, b, 1, slots),
+                        cache,
+                        new TokenOwners(stepOwners, recorder, trace),
+                        false);
+                NDArray stepLogits = llm.logits(h.reshape(b, -1));
+                decodeTensors[0] += scope.getManagedArrays().size() - before;
+                return stepLogits;
+            });
+            previous.close();
             trace.logits(step + 1, logits);
         }
         long t3 = System.nanoTime();
 
-        long decodeTensors = scope.getManagedArrays().size() - tensorsBefore;
-        ModelOutput.Timings timings = new ModelOutput.Timings(b, pre.visionNanos(), pre.prefillNanos(), t3 - t2, steps, decodeTensors);
+        ModelOutput.Timings timings = new ModelOutput.Timings(b, pre.visionNanos(), pre.prefillNanos(), t3 - t2, steps, decodeTensors[0]);
         List<ModelOutput> out = new ArrayList<>(b);
         for (int r = 0; r < b; r++) {
             int[] ids = generated.get(r).stream().mapToInt(Integer::intValue).toArray();

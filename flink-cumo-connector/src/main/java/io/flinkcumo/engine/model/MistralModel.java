@@ -43,7 +43,13 @@ public final class MistralModel {
      */
     public NDArray forward(NDArray x, NDList rope, NDArray mask, KvCache cache, TokenOwners tokens, boolean trace) {
         for (int i = 0; i < layers.size(); i++) {
-            x = layers.get(i).forward(x, rope, mask, cache, i, tokens);
+            MistralDecoderLayer layer = layers.get(i);
+            NDArray in = x;
+            int index = i;
+            x = Scopes.keep(() -> layer.forward(in, rope, mask, cache, index, tokens)); // temporaries freed per layer
+            if (i > 0) {
+                in.close(); // the previous layer's output (the caller's input is the caller's to close)
+            }
             if (trace) {
                 tokens.trace().llmHidden(i + 1, x);
             }

@@ -42,6 +42,7 @@ public final class RouterLogitsCapture implements ForwardTrace {
             logits = logits.stopGradient().duplicate();
             logits.attach(keep);
         }
+        ai.djl.ndarray.NDScope.unregister(logits); // outlive the layer's scope (io.flinkcumo.engine.model.Scopes)
         calls.computeIfAbsent(c, k -> new TreeMap<>()).computeIfAbsent(layer, k -> new ArrayList<>()).add(logits);
     }
 
