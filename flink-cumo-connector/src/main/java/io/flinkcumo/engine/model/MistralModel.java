@@ -46,9 +46,13 @@ public final class MistralModel {
             MistralDecoderLayer layer = layers.get(i);
             NDArray in = x;
             int index = i;
-            x = Scopes.keep(() -> layer.forward(in, rope, mask, cache, index, tokens)); // temporaries freed per layer
-            if (i > 0) {
-                in.close(); // the previous layer's output (the caller's input is the caller's to close)
+            if (in.getShape().get(1) > 1) { // prefill / scoring: free each layer's (large) temporaries at once
+                x = Scopes.keep(() -> layer.forward(in, rope, mask, cache, index, tokens));
+                if (i > 0) {
+                    in.close(); // the previous layer's output (the caller's input is the caller's to close)
+                }
+            } else { // one-token decode steps are scoped per step by the caller
+                x = layer.forward(in, rope, mask, cache, index, tokens);
             }
             if (trace) {
                 tokens.trace().llmHidden(i + 1, x);
