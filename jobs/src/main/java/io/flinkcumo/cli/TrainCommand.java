@@ -55,10 +55,14 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue from the checkpoint and trainer state in --out.")
     boolean resume;
 
+    @Option(names = "--max-grad-norm", defaultValue = "1.0",
+            description = "Clip the global gradient norm to this value (default ${DEFAULT-VALUE}; 0 = no clipping).")
+    float maxGradNorm;
+
     @Override
     public Integer call() throws Exception {
         new Trainer(new Trainer.Options(stage, model, data, out, epochs, maxSteps, batchSize, lr, warmupRatio, weightDecay, !noAux,
-                seed, saveEvery, resume), System.err).run();
+                seed, saveEvery, resume, maxGradNorm), System.err).run();
         System.out.println("stage " + stage + " done: " + out);
         return 0;
     }

@@ -18,6 +18,7 @@ import io.flinkcumo.engine.ModelInput;
 import io.flinkcumo.engine.image.ClipImageProcessor;
 import io.flinkcumo.engine.image.ImageDecoder;
 import io.flinkcumo.engine.model.Generator;
+import io.flinkcumo.engine.model.Scopes;
 import io.flinkcumo.engine.model.TokenOwners;
 import io.flinkcumo.engine.routing.RoutingRecorder;
 import io.flinkcumo.engine.safetensors.Dtype;
@@ -70,7 +71,8 @@ public final class Trainer {
             boolean aux,
             long seed,
             int saveEvery,
-            boolean resume) {
+            boolean resume,
+            float maxGradNorm) {
 
         public Options {
             if (stage < 1 || stage > 3) {
@@ -79,11 +81,14 @@ public final class Trainer {
             if (batchSize < 1 || epochs < 1 || lr <= 0) {
                 throw new IllegalArgumentException("need batch size >= 1, epochs >= 1, lr > 0");
             }
+            if (!(maxGradNorm >= 0)) {
+                throw new IllegalArgumentException("max gradient norm must be >= 0 (0 = no clipping), got " + maxGradNorm);
+            }
         }
     }
 
     /** Losses of one step (host values). */
-    public record StepLoss(int step, double loss, double ce, double balance, double z, double lr) {}
+    public record StepLoss(int step, double loss, double ce, double balance, double z, double lr, double gradNorm) {}
 
     private static final String STATE_DIR = "trainer";
 
@@ -134,7 +139,7 @@ public final class Trainer {
             } else {
                 Files.createDirectories(stateDir);
                 Files.deleteIfExists(stateDir.resolve("log.tsv"));
-                Files.writeString(stateDir.resolve("log.tsv"), "step\tloss\tce\tbalance\tz\tlr\tseconds\n");
+                Files.writeString(stateDir.resolve("log.tsv"), "step\tloss\tce\tbalance\tz\tlr\tgrad_norm\tseconds\n");
             }
             progress.printf("stage %d: %d samples, %d trainable tensors (%d values), %d steps of %d, warm-up %d, lr %g%s%n",
                     options.stage(), samples.size(), params.size(), params.values().stream().mapToLong(a -> a.getShape().size()).sum(),
@@ -152,8 +157,8 @@ public final class Trainer {
                 StepLoss l = step(model, params, optimizer, batch, pixels, step + 1, lr);
                 losses.add(l);
                 double secs = (System.nanoTime() - t0) / 1e9;
-                Files.writeString(stateDir.resolve("log.tsv"), String.format("%d\t%.5f\t%.5f\t%.5f\t%.5f\t%.3g\t%.1f%n",
-                        l.step(), l.loss(), l.ce(), l.balance(), l.z(), l.lr(), secs), StandardOpenOption.APPEND);
+                Files.writeString(stateDir.resolve("log.tsv"), String.format("%d\t%.5f\t%.5f\t%.5f\t%.5f\t%.3g\t%.4g\t%.1f%n",
+                        l.step(), l.loss(), l.ce(), l.balance(), l.z(), l.lr(), l.gradNorm(), secs), StandardOpenOption.APPEND);
                 progressBar(step + 1, total, start, l, secs);
                 if ((options.saveEvery() > 0 && (step + 1) % options.saveEvery() == 0) || step + 1 == total) {
                     save(model, optimizer, step + 1, total);
@@ -196,7 +201,8 @@ public final class Trainer {
             double total;
             try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
                 RouterLogitsCapture capture = new RouterLogitsCapture();
-                NDArray loss = crossEntropy(scope, model.generator(), batch, pixels, capture);
+                // per-layer freeing off: backward needs every tensor the forward saved
+                NDArray loss = Scopes.retaining(() -> crossEntropy(scope, model.generator(), batch, pixels, capture));
                 ce = loss.getFloat();
                 if (options.stage() == 3 && options.aux()) {
                     ModelAuxLosses aux = ModelAuxLosses.of(capture, model.config(), batch.size());
@@ -209,7 +215,16 @@ public final class Trainer {
                 total = loss.getFloat();
                 gc.backward(loss);
             }
-            boolean finite = Double.isFinite(total);
+            // global gradient norm over all trained tensors; clipped to maxGradNorm (HF's max_grad_norm)
+            NDArray sumSquares = scope.zeros(new Shape());
+            for (NDArray w : params.values()) {
+                NDArray g = w.getGradient();
+                g.attach(scope);
+                sumSquares = sumSquares.add(g.square().sum());
+            }
+            double gradNorm = Math.sqrt(sumSquares.getFloat());
+            boolean finite = Double.isFinite(total) && Double.isFinite(gradNorm);
+            float scale = clipScale(gradNorm, options.maxGradNorm());
             if (finite) {
                 optimizer.beginStep();
             }
@@ -218,14 +233,14 @@ public final class Trainer {
                 NDArray g = w.getGradient();
                 g.attach(scope);
                 if (finite) {
-                    optimizer.update(e.getKey(), w, g, lr);
+                    optimizer.update(e.getKey(), w, scale == 1f ? g : g.mul(scale), lr);
                 }
                 g.muli(0); // PyTorch accumulates gradients: reset for the next step
             }
             if (!finite) {
-                progress.printf("%nstep %d: non-finite loss %s, update skipped%n", step, total);
+                progress.printf("%nstep %d: non-finite loss %s or gradient norm %s, update skipped%n", step, total, gradNorm);
             }
-            return new StepLoss(step, total, ce, balance, z, lr);
+            return new StepLoss(step, total, ce, balance, z, lr, gradNorm);
         }
     }
 
@@ -375,6 +390,11 @@ public final class Trainer {
         return o;
     }
 
+    /** The factor that brings a gradient of global norm {@code norm} down to {@code max} (1 if already within; 0 = off). */
+    static float clipScale(double norm, float max) {
+        return max > 0 && norm > max ? (float) (max / (norm + 1e-6)) : 1f;
+    }
+
     /** Linear warm-up to lr, then cosine decay to 0 (as HF's cosine schedule with warm-up). */
     float learningRate(int step, int total, int warmup) {
         if (step < warmup) {
@@ -389,9 +409,9 @@ public final class Trainer {
         int filled = (int) ((long) width * step / total);
         double perStep = secs / Math.max(1, step - start);
         long eta = Math.round(perStep * (total - step));
-        progress.printf("\r[%s%s] %d/%d loss %.4f (ce %.4f%s) lr %.2e %.2fs/step eta %dm%02ds ",
+        progress.printf("\r[%s%s] %d/%d loss %.4f (ce %.4f%s) |g| %.3g lr %.2e %.2fs/step eta %dm%02ds ",
                 "#".repeat(filled), "-".repeat(width - filled), step, total, l.loss(), l.ce(),
-                l.balance() != 0 ? String.format(", bal %.3f, z %.3f", l.balance(), l.z()) : "", l.lr(), perStep, eta / 60, eta % 60);
+                l.balance() != 0 ? String.format(", bal %.3f, z %.3f", l.balance(), l.z()) : "", l.gradNorm(), l.lr(), perStep, eta / 60, eta % 60);
         if (step == total || step % 50 == 0) {
             progress.println();
         }

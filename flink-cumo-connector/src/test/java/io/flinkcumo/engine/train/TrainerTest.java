@@ -1,6 +1,7 @@
 package io.flinkcumo.engine.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.flinkcumo.engine.CheckpointGenerator;
 import io.flinkcumo.engine.CumoConfig;
@@ -41,7 +42,7 @@ class TrainerTest {
     }
 
     private List<Trainer.StepLoss> train(int stage, Path model, Path out, int steps, boolean aux, boolean resume) throws Exception {
-        Trainer.Options o = new Trainer.Options(stage, model, data, out, 20, steps, 4, 3e-3f, 0f, 0f, aux, 0, 0, resume);
+        Trainer.Options o = new Trainer.Options(stage, model, data, out, 20, steps, 4, 3e-3f, 0f, 0f, aux, 0, 0, resume, 1f);
         return new Trainer(o, new PrintStream(new ByteArrayOutputStream())).run();
     }
 
@@ -61,6 +62,7 @@ class TrainerTest {
             assertThat(l.balance()).isGreaterThan(0);
             assertThat(l.z()).isGreaterThan(0);
             assertThat(l.loss()).isCloseTo(l.ce() + 0.1 * l.balance() + 0.01 * l.z(), org.assertj.core.data.Offset.offset(1e-3));
+            assertThat(l.gradNorm()).isPositive().isFinite();
         });
         try (CumoModel m = CumoModel.load(tmp.resolve("s3"))) {
             CumoConfig c = m.config();
@@ -68,6 +70,15 @@ class TrainerTest {
             assertThat(c.projectorMoe()).isTrue();
         }
         assertThat(Files.readAllLines(tmp.resolve("s3/trainer/log.tsv"))).hasSize(5);
+    }
+
+    @Test
+    void clipsTheGlobalGradientNormToTheMaximum() {
+        assertThat(Trainer.clipScale(4.0, 1f)).isCloseTo(0.25f, org.assertj.core.data.Offset.offset(1e-6f));
+        assertThat(Trainer.clipScale(0.5, 1f)).isEqualTo(1f);
+        assertThat(Trainer.clipScale(1e9, 0f)).isEqualTo(1f); // 0 = clipping off
+        assertThatThrownBy(() -> new Trainer.Options(2, dense, data, tmp, 1, 1, 1, 1e-3f, 0f, 0f, false, 0, 0, false, -1f))
+                .hasMessageContaining("max gradient norm");
     }
 
     @Test
