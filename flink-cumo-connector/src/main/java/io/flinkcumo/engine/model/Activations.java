@@ -10,7 +10,7 @@ final class Activations {
 
     /** CLIP's quick_gelu: z·σ(1.702 z). */
     static NDArray quickGelu(NDArray z) {
-        return z.mul(Activation.sigmoid(z.mul(1.702f)));
+        return z.mul(Activation.sigmoid(Scalars.mul(z, 1.702f)));
     }
 
     /** Exact (erf) GELU, as {@code nn.GELU()} in the projector. */

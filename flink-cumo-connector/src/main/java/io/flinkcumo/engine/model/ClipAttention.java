@@ -12,7 +12,7 @@ public record ClipAttention(Linear qProj, Linear kProj, Linear vProj, Linear out
         long d = x.getShape().get(2);
         long hd = d / numHeads;
         float scale = (float) Math.pow(hd, -0.5);
-        NDArray q = heads(qProj.forward(x).mul(scale), n, t, hd); // [n, H, T, hd]
+        NDArray q = heads(Scalars.mul(qProj.forward(x), scale), n, t, hd); // [n, H, T, hd]
         NDArray k = heads(kProj.forward(x), n, t, hd);
         NDArray v = heads(vProj.forward(x), n, t, hd);
         NDArray probs = q.matMul(k.transpose(0, 1, 3, 2)).softmax(-1); // [n, H, T, T]

@@ -28,7 +28,7 @@ public record MistralAttention(Linear qProj, Linear kProj, Linear vProj, Linear 
         NDList kv = cache == null ? new NDList(k, v) : cache.update(layer, k, v); // [B, KV, T, d] each
         long t = kv.get(0).getShape().get(2);
         NDArray grouped = q.reshape(b, numKvHeads, rep * l, d); // heads g·rep+r → group g
-        NDArray scores = grouped.matMul(kv.get(0).transpose(0, 1, 3, 2)).mul((float) (1.0 / Math.sqrt(d)));
+        NDArray scores = Scalars.mul(grouped.matMul(kv.get(0).transpose(0, 1, 3, 2)), (float) (1.0 / Math.sqrt(d)));
         scores = scores.reshape(b, numKvHeads, rep, l, t).add(mask.reshape(b, 1, 1, l, t));
         DataType type = scores.getDataType();
         NDArray probs = (type == DataType.FLOAT32 ? scores : scores.toType(DataType.FLOAT32, false))

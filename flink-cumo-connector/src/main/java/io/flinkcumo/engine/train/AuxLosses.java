@@ -2,6 +2,7 @@ package io.flinkcumo.engine.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import io.flinkcumo.engine.model.Scalars;
 
 /**
  * CuMo's auxiliary router losses (ST-MoE style), on router logits [G, N, E] (G groups of N tokens):
@@ -34,7 +35,7 @@ public final class AuxLosses {
         NDArray meanProb = probs.mean(new int[] {1}); // [G, E]
         NDArray top1 = probs.stopGradient().argMax(-1); // [G, N]
         NDArray fraction = top1.oneHot(e, DataType.FLOAT32).mean(new int[] {1}); // [G, E]
-        return meanProb.mul(fraction).sum(new int[] {1}).mul((float) e);
+        return Scalars.mul(meanProb.mul(fraction).sum(new int[] {1}), e);
     }
 
     /** logits [G, N, E] → the z-loss of each group [G] (mean over its tokens of logsumexp²). */

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import io.flinkcumo.engine.CumoConfig;
+import io.flinkcumo.engine.model.Scalars;
 import io.flinkcumo.engine.routing.Component;
 
 import java.util.List;
@@ -114,7 +115,7 @@ public record ModelAuxLosses(
     /** 0.1·Σ balance + 0.01·Σ z, or null when the model has no MoE block. */
     public NDArray total() {
         NDArray b = balance();
-        return b == null ? null : b.mul(AuxLosses.BALANCE_COEF).add(z().mul(AuxLosses.Z_COEF));
+        return b == null ? null : Scalars.mul(b, AuxLosses.BALANCE_COEF).add(Scalars.mul(z(), AuxLosses.Z_COEF));
     }
 
     private static NDArray sum(NDArray... parts) {

@@ -7,6 +7,8 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -216,30 +218,39 @@ public final class Trainer {
                 gc.backward(loss);
             }
             // global gradient norm over all trained tensors; clipped to maxGradNorm (HF's max_grad_norm)
-            NDArray sumSquares = scope.zeros(new Shape());
-            for (NDArray w : params.values()) {
-                NDArray g = w.getGradient();
+            Map<String, NDArray> grads = new LinkedHashMap<>();
+            NDArray[] squares = new NDArray[params.size()];
+            int i = 0;
+            for (Map.Entry<String, NDArray> e : params.entrySet()) {
+                NDArray g = e.getValue().getGradient();
                 g.attach(scope);
-                sumSquares = sumSquares.add(g.square().sum());
+                grads.put(e.getKey(), g);
+                squares[i++] = g.square().sum();
             }
-            double gradNorm = Math.sqrt(sumSquares.getFloat());
+            float[] perTensor = NDArrays.stack(new NDList(squares)).toFloatArray();
+            double sum = 0;
+            for (float sq : perTensor) {
+                sum += sq;
+            }
+            double gradNorm = Math.sqrt(sum);
             boolean finite = Double.isFinite(total) && Double.isFinite(gradNorm);
-            float scale = clipScale(gradNorm, options.maxGradNorm());
             if (finite) {
                 optimizer.beginStep();
-            }
-            for (Map.Entry<String, NDArray> e : params.entrySet()) {
-                NDArray w = e.getValue();
-                NDArray g = w.getGradient();
-                g.attach(scope);
-                if (finite) {
-                    optimizer.update(e.getKey(), w, scale == 1f ? g : g.mul(scale), lr);
+                float scale = clipScale(gradNorm, options.maxGradNorm());
+                grads.forEach((name, g) -> optimizer.update(name, params.get(name), scale == 1f ? g : g.mul(scale), lr));
+            } else {
+                List<String> bad = new ArrayList<>();
+                int k = 0;
+                for (String name : grads.keySet()) {
+                    if (!Float.isFinite(perTensor[k++]) && bad.size() < 5) {
+                        bad.add(name);
+                    }
                 }
-                g.muli(0); // PyTorch accumulates gradients: reset for the next step
+                progress.printf("%nstep %d: non-finite loss %s or gradient norm %s (first tensors: %s), update skipped%n",
+                        step, total, gradNorm, bad);
             }
-            if (!finite) {
-                progress.printf("%nstep %d: non-finite loss %s or gradient norm %s, update skipped%n", step, total, gradNorm);
-            }
+            // PyTorch accumulates gradients: reset them for the next step (zero_(), so a NaN does not survive as NaN·0)
+            params.values().forEach(w -> JniUtils.zeroGrad((PtNDArray) w));
             return new StepLoss(step, total, ce, balance, z, lr, gradNorm);
         }
     }
