@@ -93,6 +93,9 @@ public final class Trainer {
     public record StepLoss(int step, double loss, double ce, double balance, double z, double lr, double gradNorm) {}
 
     private static final String STATE_DIR = "trainer";
+    /** The description requests of stages 2 and 3 (the first is also the caption job's default prompt). */
+    static final String ONE_SENTENCE = "Describe the image in one sentence.";
+    static final String IN_DETAIL = "Describe the image in detail.";
 
     private final Options options;
     private final PrintStream progress;
@@ -178,17 +181,20 @@ public final class Trainer {
     TrainingExample example(int index, ShapesDataset.Sample sample, CumoTokenizer tokenizer, SplittableRandom random) {
         return switch (options.stage()) {
             case 1 -> TrainingExample.plain(index, sample.caption(), tokenizer);
-            case 2 -> TrainingExample.conversation(index, List.<String[]>of(new String[] {"Describe the image in detail.", sample.detail()}), tokenizer);
+            case 2 -> TrainingExample.conversation(index, List.<String[]>of(new String[] {IN_DETAIL, sample.detail()}), tokenizer);
             default -> {
-                List<String[]> rounds = new ArrayList<>();
-                List<ShapesDataset.Qa> qa = new ArrayList<>(sample.qa());
-                for (int i = qa.size() - 1; i > 0; i--) {
-                    java.util.Collections.swap(qa, i, random.nextInt(i + 1));
+                // the rounds: the visual questions plus the two description requests (so that
+                // instruction tuning keeps the model's captioning), a random 1..all of them in random order
+                List<String[]> pool = new ArrayList<>();
+                for (ShapesDataset.Qa qa : sample.qa()) {
+                    pool.add(new String[] {qa.question(), qa.answer()});
                 }
-                int n = 1 + random.nextInt(qa.size());
-                for (int i = 0; i < n; i++) {
-                    rounds.add(new String[] {qa.get(i).question(), qa.get(i).answer()});
+                pool.add(new String[] {ONE_SENTENCE, capitalised(sample.caption())});
+                pool.add(new String[] {IN_DETAIL, sample.detail()});
+                for (int i = pool.size() - 1; i > 0; i--) {
+                    java.util.Collections.swap(pool, i, random.nextInt(i + 1));
                 }
+                List<String[]> rounds = pool.subList(0, 1 + random.nextInt(pool.size()));
                 yield TrainingExample.conversation(index, rounds, tokenizer);
             }
         };
@@ -369,6 +375,10 @@ public final class Trainer {
             }
         });
         return out;
+    }
+
+    private static String capitalised(String s) {
+        return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1);
     }
 
     /** Every sample's image preprocessed once for the model's crop size. */

@@ -7,6 +7,7 @@ import io.flinkcumo.engine.CheckpointGenerator;
 import io.flinkcumo.engine.CumoConfig;
 import io.flinkcumo.engine.CumoModel;
 import io.flinkcumo.engine.safetensors.Dtype;
+import io.flinkcumo.engine.text.CumoTokenizer;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -70,6 +71,38 @@ class TrainerTest {
             assertThat(c.projectorMoe()).isTrue();
         }
         assertThat(Files.readAllLines(tmp.resolve("s3/trainer/log.tsv"))).hasSize(5);
+    }
+
+    @Test
+    void stageThreeTrainsOnQuestionsAndDescriptionsOfTheImage() throws Exception {
+        Trainer t = new Trainer(new Trainer.Options(3, dense, data, tmp.resolve("unused"), 1, 1, 1, 1e-3f, 0f, 0f, true, 0, 0, false, 1f),
+                new PrintStream(new ByteArrayOutputStream()));
+        ShapesDataset.Sample sample = ShapesDataset.read(data, "train").get(0);
+        java.util.Set<String> expected = new java.util.HashSet<>();
+        sample.qa().forEach(q -> expected.add(q.answer()));
+        expected.add(sample.detail());
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        try (CumoTokenizer tokenizer = CumoTokenizer.load(dense)) {
+            for (int seed = 0; seed < 40; seed++) {
+                TrainingExample ex = t.example(0, sample, tokenizer, new java.util.SplittableRandom(seed));
+                // the supervised spans, decoded: each is one answer followed by </s>
+                java.util.List<Integer> span = new java.util.ArrayList<>();
+                for (int i = 0; i < ex.ids().length; i++) {
+                    if (ex.labels()[i] != TrainingExample.IGNORE_INDEX) {
+                        span.add(ex.labels()[i]);
+                    } else if (!span.isEmpty()) {
+                        seen.add(tokenizer.decode(span.stream().mapToInt(Integer::intValue).toArray(), true).strip());
+                        span.clear();
+                    }
+                }
+                if (!span.isEmpty()) {
+                    seen.add(tokenizer.decode(span.stream().mapToInt(Integer::intValue).toArray(), true).strip());
+                }
+            }
+        }
+        assertThat(seen).containsAll(expected);
+        String caption = sample.caption();
+        assertThat(seen).contains(Character.toUpperCase(caption.charAt(0)) + caption.substring(1));
     }
 
     @Test
