@@ -35,9 +35,12 @@ final class ModelOptions {
         }
     }
 
-    /** The bundled small model: {@code $CUMO_HOME/models/cumo-tiny}. */
+    /**
+     * The bundled small model: {@code $CUMO_HOME/models/cumo-shapes}, a co-upcycled CuMo model
+     * trained with the three-stage recipe on the synthetic shapes dataset (docs/training.md).
+     */
     static Path bundledModel() {
-        return home().resolve("models/cumo-tiny");
+        return home().resolve("models/cumo-shapes");
     }
 
     /** The repository / installation root ({@code -Dcumo.home}, set by bin/cumo), else the working directory. */
