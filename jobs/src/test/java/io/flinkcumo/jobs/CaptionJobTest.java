@@ -52,7 +52,7 @@ class CaptionJobTest {
     }
 
     static Path model() {
-        return home().resolve("models/cumo-tiny");
+        return home().resolve("models/cumo-shapes");
     }
 
     static Path sample(String name) {

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs the captioning, ML_PREDICT, routing-statistics and Kafka moderation scripts of {@code sql/}
- * against the bundled small model ({@code models/cumo-tiny}) and the bundled sample Parquet file, as
+ * against the bundled small model ({@code models/cumo-shapes}) and the bundled sample Parquet file, as
  * the SQL client would with the plugin jar (here added with {@code ADD JAR}, DJL parent-first, see
  * {@link SqlScriptsTest}), and checks their output with independent readers (DuckDB, Arrow JS, a
  * Kafka consumer) against direct engine calls. Kafka is an in-process KRaft broker.
@@ -87,7 +87,7 @@ class ExampleScriptsTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        try (CumoEngine engine = CumoEngine.load(home().resolve("models/cumo-tiny"))) {
+        try (CumoEngine engine = CumoEngine.load(home().resolve("models/cumo-shapes"))) {
             for (String id : IMAGES) {
                 byte[] bytes = Files.readAllBytes(image(id));
                 CAPTIONS.put(id, engine.answer(List.of(CumoRequest.of(id, bytes, CAPTION, GenerationConfig.greedy(16)))).get(0).answer());
@@ -107,7 +107,7 @@ class ExampleScriptsTest {
 
     private Map<String, String> variables() {
         return Map.of(
-                "model-path", home().resolve("models/cumo-tiny").toString(),
+                "model-path", home().resolve("models/cumo-shapes").toString(),
                 "data", home().resolve("samples").toString(),
                 "output", output.toString(),
                 "kafka", kafka.bootstrapServers());
