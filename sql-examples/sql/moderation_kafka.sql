@@ -2,7 +2,9 @@
 -- as its whole answer (cumo_classify); every decision goes to the topic moderation-audit, flagged
 -- ones (most likely category not 'safe', P(safe) < 0.5, or no decision) also to moderation-flagged,
 -- exactly once (Kafka transactions committed on checkpoints). The input is what the moderation job
--- reads too: JSON {"id": ..., "image": "<base64>", "metadata": {...}} on the topic images.
+-- reads too: JSON {"id": ..., "image": "<base64>", "metadata": {...}} on the topic images. The topic
+-- is read raw and parsed by cumo_image_message, so a malformed message is not dropped (as the 'json'
+-- format with 'json.ignore-parse-errors' would) but audited and flagged with its error.
 -- ${model-path} and ${kafka} are placeholders: sql-examples/run.sh fills them in.
 SET 'execution.runtime-mode' = 'streaming';
 SET 'execution.checkpointing.interval' = '2 s';
@@ -13,9 +15,9 @@ LOAD MODULE cumo WITH (
 );
 
 CREATE TEMPORARY TABLE images (
-  id STRING,
-  image BYTES,
-  metadata MAP<STRING, STRING>
+  message BYTES,
+  `partition` INT METADATA VIRTUAL,
+  `offset` BIGINT METADATA VIRTUAL
 ) WITH (
   'connector' = 'kafka',
   'topic' = 'images',
@@ -25,8 +27,7 @@ CREATE TEMPORARY TABLE images (
   'scan.startup.mode' = 'earliest-offset',
   -- the example stops at the end of the topic; drop the next line to moderate continuously
   'scan.bounded.mode' = 'latest-offset',
-  'format' = 'json',
-  'json.ignore-parse-errors' = 'true'
+  'format' = 'raw'
 );
 
 -- one Kafka table writing to either topic: with a topic list, the 'topic' metadata column picks one per row
@@ -52,19 +53,23 @@ CREATE TEMPORARY TABLE moderation (
   'properties.transaction.timeout.ms' = '900000'
 );
 
--- the model scores each image once; UNNEST sends flagged decisions to both topics
+-- each message is parsed once and the model scores each image once; UNNEST sends flagged decisions to both topics
 INSERT INTO moderation
 SELECT t.topic, id, flagged, category, safe_probability, scores, error, metadata
 FROM (
   SELECT id, metadata, c.label AS category, c.probabilities['safe'] AS safe_probability, c.probabilities AS scores,
-         c.error AS error,
-         c.label IS NULL OR c.label <> 'safe' OR c.probabilities['safe'] < 0.5 AS flagged
+         COALESCE(message_error, c.error) AS error,
+         message_error IS NOT NULL OR c.label IS NULL OR c.label <> 'safe' OR c.probabilities['safe'] < 0.5 AS flagged
   FROM (
-    SELECT id, metadata,
+    SELECT id, metadata, message_error,
            cumo_classify(image,
                'Which one of these categories describes this image best: safe, violence, nudity, weapons, drugs, hate? Answer with the category only.',
                ARRAY['safe', 'violence', 'nudity', 'weapons', 'drugs', 'hate']) AS c
-    FROM images
+    FROM (
+      SELECT COALESCE(m.id, CONCAT('images/', CAST(`partition` AS STRING), '/', CAST(`offset` AS STRING))) AS id,
+             m.image AS image, m.error AS message_error, m.metadata AS metadata
+      FROM (SELECT cumo_image_message(message) AS m, `partition`, `offset` FROM images)
+    )
   )
 ) CROSS JOIN UNNEST(
   CASE WHEN flagged THEN ARRAY['moderation-audit', 'moderation-flagged'] ELSE ARRAY['moderation-audit'] END

@@ -1,9 +1,7 @@
 package io.flinkcumo.jobs;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flinkcumo.runtime.ImageMessage;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
@@ -14,18 +12,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 /**
  * The Kafka wire formats of the moderation job.
  *
- * <p>Input: the record value is a JSON object
- *
- * <pre>{@code
- * {"id": "img-42", "image": "<base64 of the encoded PNG/JPEG/...>", "metadata": {"user": "u7"}}
- * }</pre>
- *
- * <p>with {@code image_path} (a path or URI the TaskManagers can read) instead of {@code image} for
- * images kept elsewhere. {@code id} defaults to the record key, then to {@code
- * topic/partition/offset}; {@code metadata} is optional and passed through. Base64 {@code image}
- * is also how Flink SQL's {@code 'json'} format writes a {@code BYTES} column, so a Kafka table
- * {@code (id STRING, image BYTES, metadata MAP<STRING, STRING>)} produces this format. A record
- * that is not such an object is not dropped: it becomes a flagged decision with the error.
+ * <p>Input: the record value is an {@link ImageMessage} (JSON with {@code id}, base64 {@code image}
+ * or {@code image_path}, {@code metadata}). {@code id} defaults to the record key, then to {@code
+ * topic/partition/offset}; {@code metadata} is passed through. A record that is not such an object
+ * is not dropped: it becomes a flagged decision with the error.
  *
  * <p>Output: key = the id (UTF-8), value = {@link ModerationDecision#toJson()}.
  */
@@ -37,46 +27,19 @@ public final class ModerationMessages {
     public static final class Deserializer implements KafkaRecordDeserializationSchema<ModerationInput> {
 
         private static final long serialVersionUID = 1L;
-        private transient ObjectMapper json;
 
         @Override
         public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<ModerationInput> out) {
-            if (json == null) {
-                json = new ObjectMapper();
-            }
+            ImageMessage message = ImageMessage.parse(record.value());
             ModerationInput input = new ModerationInput();
             input.source = record.topic() + "/" + record.partition() + "/" + record.offset();
+            input.image = message.image();
+            input.imagePath = message.imagePath();
+            input.metadata = message.metadata();
+            input.error = message.error();
             String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
-            try {
-                if (record.value() == null) {
-                    throw new IllegalArgumentException("the record has no value");
-                }
-                JsonNode value = json.readTree(record.value());
-                if (value == null || !value.isObject()) {
-                    throw new IllegalArgumentException("the value is not a JSON object");
-                }
-                input.id = text(value, "id");
-                String image = text(value, "image");
-                if (image != null) {
-                    input.image = Base64.getMimeDecoder().decode(image);
-                }
-                input.imagePath = text(value, "image_path");
-                JsonNode metadata = value.get("metadata");
-                input.metadata = metadata == null || metadata.isNull() ? null : json.writeValueAsString(metadata);
-            } catch (Exception e) {
-                input.image = null;
-                input.imagePath = null;
-                input.error = "invalid message: " + e.getMessage();
-            }
-            if (input.id == null) {
-                input.id = key != null ? key : input.source;
-            }
+            input.id = message.id() != null ? message.id() : key != null ? key : input.source;
             out.collect(input);
-        }
-
-        private static String text(JsonNode object, String field) {
-            JsonNode node = object.get(field);
-            return node == null || node.isNull() ? null : node.asText();
         }
 
         @Override

@@ -205,9 +205,12 @@ class ExampleScriptsTest {
             messages.add(Map.entry(id, message(id, Files.readAllBytes(image(id)))));
         }
         messages.add(Map.entry("corrupt", message("corrupt", "not an image".getBytes(StandardCharsets.US_ASCII))));
+        messages.add(Map.entry("garbled", "{\"id\": \"garbled\", \"image\": \"@@not base64@@\"}".getBytes(StandardCharsets.UTF_8)));
+        messages.add(Map.entry("not-json", "<html>oops</html>".getBytes(StandardCharsets.UTF_8)));
         kafka.produce("images", messages);
 
         assertCalledOncePerRow("moderation_kafka.sql", "cumo_classify");
+        assertCalledOncePerRow("moderation_kafka.sql", "cumo_image_message");
 
         run("moderation_kafka.sql");
 
@@ -218,7 +221,15 @@ class ExampleScriptsTest {
             assertThat(audit.put(d.get("id").asText(), d)).as("duplicate %s", d.get("id")).isNull();
             assertThat(new String(record.key(), StandardCharsets.UTF_8)).isEqualTo(d.get("id").asText());
         }
-        assertThat(audit.keySet()).containsExactlyInAnyOrder("astronaut_portrait", "camera_gray", "chelsea", "tiny_97x31", "corrupt");
+        // nothing is dropped: the message that is not JSON gets its partition/offset as id
+        String notJson = audit.keySet().stream().filter(k -> k.startsWith("images/")).findFirst().orElseThrow();
+        assertThat(audit.keySet()).containsExactlyInAnyOrder(
+                "astronaut_portrait", "camera_gray", "chelsea", "tiny_97x31", "corrupt", "garbled", notJson);
+        assertThat(notJson).matches("images/[01]/[0-9]+");
+        for (String bad : List.of("garbled", notJson)) {
+            assertThat(audit.get(bad).get("flagged").asBoolean()).as(bad).isTrue();
+            assertThat(audit.get(bad).get("error").asText()).as(bad).startsWith("invalid message: ");
+        }
         for (String id : IMAGES) {
             JsonNode d = audit.get(id);
             LabelScores expected = SCORES.get(id);

@@ -12,7 +12,8 @@ import org.apache.flink.table.module.Module;
  * {@code LOAD MODULE cumo WITH ('model-path' = '...', ...)}: registers CuMo's functions as system
  * functions, all running with the module's options: {@value CumoAnswerFunction#NAME}, {@value
  * CumoAnswerAsyncFunction#NAME}, {@value CumoCaptionFunction#NAME}, {@value
- * CumoAnswerDetailsFunction#NAME} and {@value CumoClassifyFunction#NAME}. Created by {@link
+ * CumoAnswerDetailsFunction#NAME}, {@value CumoClassifyFunction#NAME} and {@value
+ * CumoImageMessageFunction#NAME}. Created by {@link
  * CumoModuleFactory}.
  */
 public final class CumoModule implements Module {
@@ -22,7 +23,8 @@ public final class CumoModule implements Module {
             CumoAnswerAsyncFunction.NAME, CumoAnswerAsyncFunction::new,
             CumoCaptionFunction.NAME, CumoCaptionFunction::new,
             CumoAnswerDetailsFunction.NAME, CumoAnswerDetailsFunction::new,
-            CumoClassifyFunction.NAME, CumoClassifyFunction::new);
+            CumoClassifyFunction.NAME, CumoClassifyFunction::new,
+            CumoImageMessageFunction.NAME, CumoImageMessageFunction::new);
 
     private final Map<String, String> options;
 
