@@ -49,127 +49,127 @@ import org.apache.flink.metrics.ThreadSafeSimpleCounter;
  */
 public final class CumoMetrics implements BatcherListener {
 
-  /** The metric group all CuMo metrics are registered under. */
-  public static final String GROUP = "cumo";
+    /** The metric group all CuMo metrics are registered under. */
+    public static final String GROUP = "cumo";
 
-  /** Values kept by each histogram. */
-  public static final int HISTOGRAM_WINDOW = 1024;
+    /** Values kept by each histogram. */
+    public static final int HISTOGRAM_WINDOW = 1024;
 
-  private final MetricGroup group;
-  private final Counter requests;
-  private final Counter failures;
-  private final Counter timeouts;
-  private final Histogram batchSize;
-  private final Histogram batchLatencyMs;
-  private final Histogram requestLatencyMs;
-  private final Meter generatedTokens;
-  private final Map<String, AtomicLongArray> expertShares = new ConcurrentHashMap<>();
+    private final MetricGroup group;
+    private final Counter requests;
+    private final Counter failures;
+    private final Counter timeouts;
+    private final Histogram batchSize;
+    private final Histogram batchLatencyMs;
+    private final Histogram requestLatencyMs;
+    private final Meter generatedTokens;
+    private final Map<String, AtomicLongArray> expertShares = new ConcurrentHashMap<>();
 
-  private CumoMetrics(MetricGroup parent, IntSupplier queueDepth) {
-    this.group = parent.addGroup(GROUP);
-    this.requests = group.counter("requests", new ThreadSafeSimpleCounter());
-    this.failures = group.counter("failures", new ThreadSafeSimpleCounter());
-    this.timeouts = group.counter("timeouts", new ThreadSafeSimpleCounter());
-    group.gauge("queueDepth", (Gauge<Integer>) queueDepth::getAsInt);
-    this.batchSize = group.histogram("batchSize", new WindowHistogram(HISTOGRAM_WINDOW));
-    this.batchLatencyMs = group.histogram("batchLatencyMs", new WindowHistogram(HISTOGRAM_WINDOW));
-    this.requestLatencyMs =
-        group.histogram("requestLatencyMs", new WindowHistogram(HISTOGRAM_WINDOW));
-    this.generatedTokens =
-        group.meter("generatedTokensPerSecond", new MeterView(new ThreadSafeSimpleCounter()));
-  }
-
-  /**
-   * Registers the metrics.
-   *
-   * @param parent the function's or operator's metric group
-   * @param queueDepth read by the {@code queueDepth} gauge, e.g. {@code batcher::queueDepth}
-   * @return the metrics; attach them to the batcher's listeners for the batch metrics
-   */
-  public static CumoMetrics register(MetricGroup parent, IntSupplier queueDepth) {
-    return new CumoMetrics(
-        Objects.requireNonNull(parent, "parent"), Objects.requireNonNull(queueDepth, "queueDepth"));
-  }
-
-  /** Counts tokens decoded by the model, for the tokens-per-second meter. */
-  public void recordGeneratedTokens(long tokens) {
-    generatedTokens.markEvent(tokens);
-  }
-
-  /**
-   * Reports how many tokens one MoE layer routed to each expert (in one forward pass, or summed over
-   * a few); the {@code expert_load} gauges then show each expert's share. Gauges are registered on
-   * the first report for a layer.
-   *
-   * @param component which MoE block, e.g. {@code vision}, {@code projector} or {@code llm}
-   * @param layer the layer index within the component
-   * @param tokensPerExpert routed token count per expert, indexed by expert
-   */
-  public void recordExpertLoad(String component, int layer, long[] tokensPerExpert) {
-    Objects.requireNonNull(component, "component");
-    AtomicLongArray shares =
-        expertShares.computeIfAbsent(
-            component + '/' + layer, key -> registerExpertGauges(component, layer, tokensPerExpert));
-    if (shares.length() != tokensPerExpert.length) {
-      throw new IllegalArgumentException(
-          "expert_load." + component + "." + layer + " was registered with " + shares.length()
-              + " experts, now reported with " + tokensPerExpert.length);
+    private CumoMetrics(MetricGroup parent, IntSupplier queueDepth) {
+        this.group = parent.addGroup(GROUP);
+        this.requests = group.counter("requests", new ThreadSafeSimpleCounter());
+        this.failures = group.counter("failures", new ThreadSafeSimpleCounter());
+        this.timeouts = group.counter("timeouts", new ThreadSafeSimpleCounter());
+        group.gauge("queueDepth", (Gauge<Integer>) queueDepth::getAsInt);
+        this.batchSize = group.histogram("batchSize", new WindowHistogram(HISTOGRAM_WINDOW));
+        this.batchLatencyMs = group.histogram("batchLatencyMs", new WindowHistogram(HISTOGRAM_WINDOW));
+        this.requestLatencyMs =
+                group.histogram("requestLatencyMs", new WindowHistogram(HISTOGRAM_WINDOW));
+        this.generatedTokens =
+                group.meter("generatedTokensPerSecond", new MeterView(new ThreadSafeSimpleCounter()));
     }
-    long total = 0;
-    for (long tokens : tokensPerExpert) {
-      total += tokens;
+
+    /**
+     * Registers the metrics.
+     *
+     * @param parent the function's or operator's metric group
+     * @param queueDepth read by the {@code queueDepth} gauge, e.g. {@code batcher::queueDepth}
+     * @return the metrics; attach them to the batcher's listeners for the batch metrics
+     */
+    public static CumoMetrics register(MetricGroup parent, IntSupplier queueDepth) {
+        return new CumoMetrics(
+                Objects.requireNonNull(parent, "parent"), Objects.requireNonNull(queueDepth, "queueDepth"));
     }
-    for (int expert = 0; expert < tokensPerExpert.length; expert++) {
-      double share = total == 0 ? 0 : (double) tokensPerExpert[expert] / total;
-      shares.set(expert, Double.doubleToRawLongBits(share));
+
+    /** Counts tokens decoded by the model, for the tokens-per-second meter. */
+    public void recordGeneratedTokens(long tokens) {
+        generatedTokens.markEvent(tokens);
     }
-  }
 
-  private AtomicLongArray registerExpertGauges(String component, int layer, long[] experts) {
-    AtomicLongArray shares = new AtomicLongArray(experts.length);
-    MetricGroup layerGroup =
-        group.addGroup("expert_load").addGroup(component).addGroup(String.valueOf(layer));
-    for (int expert = 0; expert < experts.length; expert++) {
-      int index = expert;
-      layerGroup.gauge(
-          String.valueOf(expert), (Gauge<Double>) () -> Double.longBitsToDouble(shares.get(index)));
+    /**
+     * Reports how many tokens one MoE layer routed to each expert (in one forward pass, or summed over
+     * a few); the {@code expert_load} gauges then show each expert's share. Gauges are registered on
+     * the first report for a layer.
+     *
+     * @param component which MoE block, e.g. {@code vision}, {@code projector} or {@code llm}
+     * @param layer the layer index within the component
+     * @param tokensPerExpert routed token count per expert, indexed by expert
+     */
+    public void recordExpertLoad(String component, int layer, long[] tokensPerExpert) {
+        Objects.requireNonNull(component, "component");
+        AtomicLongArray shares =
+                expertShares.computeIfAbsent(
+                        component + '/' + layer, key -> registerExpertGauges(component, layer, tokensPerExpert));
+        if (shares.length() != tokensPerExpert.length) {
+            throw new IllegalArgumentException(
+                    "expert_load." + component + "." + layer + " was registered with " + shares.length()
+                            + " experts, now reported with " + tokensPerExpert.length);
+        }
+        long total = 0;
+        for (long tokens : tokensPerExpert) {
+            total += tokens;
+        }
+        for (int expert = 0; expert < tokensPerExpert.length; expert++) {
+            double share = total == 0 ? 0 : (double) tokensPerExpert[expert] / total;
+            shares.set(expert, Double.doubleToRawLongBits(share));
+        }
     }
-    return shares;
-  }
 
-  /**
-   * Counts one request of this subtask and records its outcome when it completes.
-   *
-   * @param request the future returned by the batcher
-   * @param submittedNanos {@link System#nanoTime()} just before submitting
-   * @return {@code request}, for chaining
-   */
-  public <T> CompletableFuture<T> track(CompletableFuture<T> request, long submittedNanos) {
-    requests.inc();
-    request.whenComplete(
-        (value, error) -> {
-          if (error == null) {
-            requestLatencyMs.update(
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - submittedNanos));
-          } else {
-            failures.inc();
-            if (unwrap(error) instanceof TimeoutException) {
-              timeouts.inc();
-            }
-          }
-        });
-    return request;
-  }
+    private AtomicLongArray registerExpertGauges(String component, int layer, long[] experts) {
+        AtomicLongArray shares = new AtomicLongArray(experts.length);
+        MetricGroup layerGroup =
+                group.addGroup("expert_load").addGroup(component).addGroup(String.valueOf(layer));
+        for (int expert = 0; expert < experts.length; expert++) {
+            int index = expert;
+            layerGroup.gauge(
+                    String.valueOf(expert), (Gauge<Double>) () -> Double.longBitsToDouble(shares.get(index)));
+        }
+        return shares;
+    }
 
-  private static Throwable unwrap(Throwable error) {
-    return error instanceof CompletionException && error.getCause() != null
-        ? error.getCause()
-        : error;
-  }
+    /**
+     * Counts one request of this subtask and records its outcome when it completes.
+     *
+     * @param request the future returned by the batcher
+     * @param submittedNanos {@link System#nanoTime()} just before submitting
+     * @return {@code request}, for chaining
+     */
+    public <T> CompletableFuture<T> track(CompletableFuture<T> request, long submittedNanos) {
+        requests.inc();
+        request.whenComplete(
+                (value, error) -> {
+                    if (error == null) {
+                        requestLatencyMs.update(
+                                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - submittedNanos));
+                    } else {
+                        failures.inc();
+                        if (unwrap(error) instanceof TimeoutException) {
+                            timeouts.inc();
+                        }
+                    }
+                });
+        return request;
+    }
 
-  @Override
-  public void onBatchFinished(int size, int failedRequests, long latencyNanos) {
-    batchSize.update(size);
-    batchLatencyMs.update(TimeUnit.NANOSECONDS.toMillis(latencyNanos));
-  }
+    private static Throwable unwrap(Throwable error) {
+        return error instanceof CompletionException && error.getCause() != null
+                ? error.getCause()
+                : error;
+    }
+
+    @Override
+    public void onBatchFinished(int size, int failedRequests, long latencyNanos) {
+        batchSize.update(size);
+        batchLatencyMs.update(TimeUnit.NANOSECONDS.toMillis(latencyNanos));
+    }
 }

@@ -22,257 +22,257 @@ import org.apache.flink.configuration.ReadableConfig;
  */
 public final class CumoRuntimeOptions {
 
-  /** Pillow's {@code Image.MAX_IMAGE_PIXELS}: larger images are refused as decompression bombs. */
-  public static final long PILLOW_MAX_IMAGE_PIXELS = 89_478_485L;
+    /** Pillow's {@code Image.MAX_IMAGE_PIXELS}: larger images are refused as decompression bombs. */
+    public static final long PILLOW_MAX_IMAGE_PIXELS = 89_478_485L;
 
-  public static final ConfigOption<String> MODEL_PATH =
-      ConfigOptions.key("model-path")
-          .stringType()
-          .noDefaultValue()
-          .withDescription(
-              "Required. Directory of the CuMo checkpoint (config.json, safetensors weights and"
-                  + " tokenizer), readable on every TaskManager.");
+    public static final ConfigOption<String> MODEL_PATH =
+            ConfigOptions.key("model-path")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Required. Directory of the CuMo checkpoint (config.json, safetensors weights and"
+                                    + " tokenizer), readable on every TaskManager.");
 
-  public static final ConfigOption<String> DEVICE =
-      ConfigOptions.key("device")
-          .stringType()
-          .defaultValue("auto")
-          .withDescription(
-              "Where the model runs: 'cpu', 'cuda:N', or 'auto', which picks one of the GPUs"
-                  + " Flink assigned to the TaskManager (external resource 'gpu') by subtask"
-                  + " index, or the CPU when there are none.");
+    public static final ConfigOption<String> DEVICE =
+            ConfigOptions.key("device")
+                    .stringType()
+                    .defaultValue("auto")
+                    .withDescription(
+                            "Where the model runs: 'cpu', 'cuda:N', or 'auto', which picks one of the GPUs"
+                                    + " Flink assigned to the TaskManager (external resource 'gpu') by subtask"
+                                    + " index, or the CPU when there are none.");
 
-  public static final ConfigOption<Precision> PRECISION =
-      ConfigOptions.key("precision")
-          .enumType(Precision.class)
-          .defaultValue(Precision.AUTO)
-          .withDescription(
-              "Weight and activation precision: 'fp32', 'fp16', or 'auto' (fp16 on CUDA, fp32 on"
-                  + " the CPU).");
+    public static final ConfigOption<Precision> PRECISION =
+            ConfigOptions.key("precision")
+                    .enumType(Precision.class)
+                    .defaultValue(Precision.AUTO)
+                    .withDescription(
+                            "Weight and activation precision: 'fp32', 'fp16', or 'auto' (fp16 on CUDA, fp32 on"
+                                    + " the CPU).");
 
-  public static final ConfigOption<Integer> MAX_BATCH_SIZE =
-      ConfigOptions.key("max-batch-size")
-          .intType()
-          .defaultValue(8)
-          .withDescription(
-              "Most requests run together in one forward pass; a batch runs as soon as this many"
-                  + " are queued.");
+    public static final ConfigOption<Integer> MAX_BATCH_SIZE =
+            ConfigOptions.key("max-batch-size")
+                    .intType()
+                    .defaultValue(8)
+                    .withDescription(
+                            "Most requests run together in one forward pass; a batch runs as soon as this many"
+                                    + " are queued.");
 
-  public static final ConfigOption<Duration> MAX_BATCH_WAIT =
-      ConfigOptions.key("max-batch-wait")
-          .durationType()
-          .defaultValue(Duration.ofMillis(20))
-          .withDescription(
-              "Longest time a request waits for others to fill its batch; bounds the latency"
-                  + " added by batching.");
+    public static final ConfigOption<Duration> MAX_BATCH_WAIT =
+            ConfigOptions.key("max-batch-wait")
+                    .durationType()
+                    .defaultValue(Duration.ofMillis(20))
+                    .withDescription(
+                            "Longest time a request waits for others to fill its batch; bounds the latency"
+                                    + " added by batching.");
 
-  public static final ConfigOption<Integer> QUEUE_CAPACITY =
-      ConfigOptions.key("queue-capacity")
-          .intType()
-          .defaultValue(256)
-          .withDescription(
-              "Most requests waiting for the model per device; when full, callers block, which"
-                  + " back-pressures the job.");
+    public static final ConfigOption<Integer> QUEUE_CAPACITY =
+            ConfigOptions.key("queue-capacity")
+                    .intType()
+                    .defaultValue(256)
+                    .withDescription(
+                            "Most requests waiting for the model per device; when full, callers block, which"
+                                    + " back-pressures the job.");
 
-  public static final ConfigOption<Integer> MAX_NEW_TOKENS =
-      ConfigOptions.key("max-new-tokens")
-          .intType()
-          .defaultValue(64)
-          .withDescription("Most tokens generated per answer.");
+    public static final ConfigOption<Integer> MAX_NEW_TOKENS =
+            ConfigOptions.key("max-new-tokens")
+                    .intType()
+                    .defaultValue(64)
+                    .withDescription("Most tokens generated per answer.");
 
-  public static final ConfigOption<Float> TEMPERATURE =
-      ConfigOptions.key("temperature")
-          .floatType()
-          .defaultValue(0f)
-          .withDescription(
-              "Sampling temperature; 0 means greedy decoding, which makes answers deterministic"
-                  + " and therefore safe to replay after a failover.");
+    public static final ConfigOption<Float> TEMPERATURE =
+            ConfigOptions.key("temperature")
+                    .floatType()
+                    .defaultValue(0f)
+                    .withDescription(
+                            "Sampling temperature; 0 means greedy decoding, which makes answers deterministic"
+                                    + " and therefore safe to replay after a failover.");
 
-  public static final ConfigOption<Float> TOP_P =
-      ConfigOptions.key("top-p")
-          .floatType()
-          .defaultValue(1f)
-          .withDescription("Nucleus sampling: keep the smallest token set with this total"
-              + " probability, in (0, 1]; 1 keeps all.");
+    public static final ConfigOption<Float> TOP_P =
+            ConfigOptions.key("top-p")
+                    .floatType()
+                    .defaultValue(1f)
+                    .withDescription("Nucleus sampling: keep the smallest token set with this total"
+                            + " probability, in (0, 1]; 1 keeps all.");
 
-  public static final ConfigOption<Integer> TOP_K =
-      ConfigOptions.key("top-k")
-          .intType()
-          .defaultValue(0)
-          .withDescription("Sample only from the k most likely tokens; 0 turns this off.");
+    public static final ConfigOption<Integer> TOP_K =
+            ConfigOptions.key("top-k")
+                    .intType()
+                    .defaultValue(0)
+                    .withDescription("Sample only from the k most likely tokens; 0 turns this off.");
 
-  public static final ConfigOption<Long> SEED =
-      ConfigOptions.key("seed")
-          .longType()
-          .defaultValue(0L)
-          .withDescription("Random seed for sampling, so that sampled answers can be reproduced.");
+    public static final ConfigOption<Long> SEED =
+            ConfigOptions.key("seed")
+                    .longType()
+                    .defaultValue(0L)
+                    .withDescription("Random seed for sampling, so that sampled answers can be reproduced.");
 
-  public static final ConfigOption<String> PROMPT_TEMPLATE =
-      ConfigOptions.key("prompt-template")
-          .stringType()
-          .defaultValue("mistral_instruct_system")
-          .withDescription("Conversation template that wraps the image and the question.");
+    public static final ConfigOption<String> PROMPT_TEMPLATE =
+            ConfigOptions.key("prompt-template")
+                    .stringType()
+                    .defaultValue("mistral_instruct_system")
+                    .withDescription("Conversation template that wraps the image and the question.");
 
-  public static final ConfigOption<String> CAPTION_PROMPT =
-      ConfigOptions.key("caption-prompt")
-          .stringType()
-          .defaultValue("Describe the image in one sentence.")
-          .withDescription("The question cumo_caption(image) and a model with only an image input ask.");
+    public static final ConfigOption<String> CAPTION_PROMPT =
+            ConfigOptions.key("caption-prompt")
+                    .stringType()
+                    .defaultValue("Describe the image in one sentence.")
+                    .withDescription("The question cumo_caption(image) and a model with only an image input ask.");
 
-  public static final ConfigOption<Long> MAX_IMAGE_PIXELS =
-      ConfigOptions.key("max-image-pixels")
-          .longType()
-          .defaultValue(PILLOW_MAX_IMAGE_PIXELS)
-          .withDescription(
-              "Images with more pixels (width x height, read from the header before decoding)"
-                  + " are refused, as Pillow does, to stop decompression bombs.");
+    public static final ConfigOption<Long> MAX_IMAGE_PIXELS =
+            ConfigOptions.key("max-image-pixels")
+                    .longType()
+                    .defaultValue(PILLOW_MAX_IMAGE_PIXELS)
+                    .withDescription(
+                            "Images with more pixels (width x height, read from the header before decoding)"
+                                    + " are refused, as Pillow does, to stop decompression bombs.");
 
-  public static final ConfigOption<MemorySize> MAX_IMAGE_BYTES =
-      ConfigOptions.key("max-image-bytes")
-          .memoryType()
-          .defaultValue(MemorySize.ofMebiBytes(32))
-          .withDescription("Encoded images larger than this are refused, e.g. '32 mb'.");
+    public static final ConfigOption<MemorySize> MAX_IMAGE_BYTES =
+            ConfigOptions.key("max-image-bytes")
+                    .memoryType()
+                    .defaultValue(MemorySize.ofMebiBytes(32))
+                    .withDescription("Encoded images larger than this are refused, e.g. '32 mb'.");
 
-  public static final ConfigOption<Duration> TIMEOUT =
-      ConfigOptions.key("timeout")
-          .durationType()
-          .defaultValue(Duration.ofMinutes(5))
-          .withDescription(
-              "A request not answered this long after it was submitted, queued or running, fails"
-                  + " with a timeout. Keep it well below the checkpoint timeout.");
+    public static final ConfigOption<Duration> TIMEOUT =
+            ConfigOptions.key("timeout")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(5))
+                    .withDescription(
+                            "A request not answered this long after it was submitted, queued or running, fails"
+                                    + " with a timeout. Keep it well below the checkpoint timeout.");
 
-  public static final ConfigOption<Integer> RETRIES =
-      ConfigOptions.key("retries")
-          .intType()
-          .defaultValue(0)
-          .withDescription("How often a failed request is retried before error-handling applies.");
+    public static final ConfigOption<Integer> RETRIES =
+            ConfigOptions.key("retries")
+                    .intType()
+                    .defaultValue(0)
+                    .withDescription("How often a failed request is retried before error-handling applies.");
 
-  public static final ConfigOption<ErrorHandling> ERROR_HANDLING =
-      ConfigOptions.key("error-handling")
-          .enumType(ErrorHandling.class)
-          .defaultValue(ErrorHandling.FAIL)
-          .withDescription(
-              "What a request that still fails after its retries does: 'fail' fails the job,"
-                  + " 'null' emits NULL, 'error-column' emits NULL and the error message in an"
-                  + " extra column. A bad input (an undecodable image) fails the same way every"
-                  + " time, so with 'fail' a restart replays it forever.");
+    public static final ConfigOption<ErrorHandling> ERROR_HANDLING =
+            ConfigOptions.key("error-handling")
+                    .enumType(ErrorHandling.class)
+                    .defaultValue(ErrorHandling.FAIL)
+                    .withDescription(
+                            "What a request that still fails after its retries does: 'fail' fails the job,"
+                                    + " 'null' emits NULL, 'error-column' emits NULL and the error message in an"
+                                    + " extra column. A bad input (an undecodable image) fails the same way every"
+                                    + " time, so with 'fail' a restart replays it forever.");
 
-  private CumoRuntimeOptions() {}
+    private CumoRuntimeOptions() {}
 
-  /** Options without a default that must be set. */
-  public static Set<ConfigOption<?>> requiredOptions() {
-    return Set.of(MODEL_PATH);
-  }
-
-  /** Options with a default. */
-  public static Set<ConfigOption<?>> optionalOptions() {
-    return Set.of(
-        DEVICE, PRECISION, MAX_BATCH_SIZE, MAX_BATCH_WAIT, QUEUE_CAPACITY, MAX_NEW_TOKENS,
-        TEMPERATURE, TOP_P, TOP_K, SEED, PROMPT_TEMPLATE, CAPTION_PROMPT, MAX_IMAGE_PIXELS,
-        MAX_IMAGE_BYTES, TIMEOUT, RETRIES, ERROR_HANDLING);
-  }
-
-  /**
-   * Checks every option and reports all problems at once.
-   *
-   * @throws IllegalArgumentException listing each problem, e.g. {@code max-batch-size must be >= 1,
-   *     got 0}
-   */
-  public static void validate(ReadableConfig config) {
-    List<String> problems = problems(config);
-    if (!problems.isEmpty()) {
-      throw new IllegalArgumentException(
-          "Invalid CuMo options: " + String.join("; ", problems));
-    }
-  }
-
-  /** Every problem with the options, empty if they are valid. */
-  public static List<String> problems(ReadableConfig config) {
-    Checker check = new Checker(config);
-    check.value(MODEL_PATH, path -> path == null || path.isBlank()
-        ? "model-path is required (the CuMo checkpoint directory)"
-        : null);
-    check.value(DEVICE, device -> {
-      try {
-        DeviceSpec.parse(device);
-        return null;
-      } catch (IllegalArgumentException e) {
-        return e.getMessage();
-      }
-    });
-    check.value(PRECISION, precision -> null);
-    check.value(MAX_BATCH_SIZE, size -> atLeast(MAX_BATCH_SIZE.key(), size, 1));
-    check.value(MAX_BATCH_WAIT, wait -> notNegative(MAX_BATCH_WAIT.key(), wait));
-    check.value(QUEUE_CAPACITY, capacity -> atLeast(QUEUE_CAPACITY.key(), capacity, 1));
-    check.value(MAX_NEW_TOKENS, tokens -> atLeast(MAX_NEW_TOKENS.key(), tokens, 1));
-    check.value(TEMPERATURE, t -> Float.isFinite(t) && t >= 0
-        ? null
-        : "temperature must be >= 0 (0 = greedy), got " + t);
-    check.value(TOP_P, p -> Float.isFinite(p) && p > 0 && p <= 1
-        ? null
-        : "top-p must be in (0, 1], got " + p);
-    check.value(TOP_K, k -> atLeast(TOP_K.key(), k, 0));
-    check.value(SEED, seed -> null);
-    check.value(PROMPT_TEMPLATE, template -> template.isBlank()
-        ? "prompt-template must not be blank"
-        : null);
-    check.value(CAPTION_PROMPT, prompt -> prompt.isBlank()
-        ? "caption-prompt must not be blank"
-        : null);
-    check.value(MAX_IMAGE_PIXELS, pixels -> atLeast(MAX_IMAGE_PIXELS.key(), pixels, 1));
-    check.value(MAX_IMAGE_BYTES, bytes -> atLeast(MAX_IMAGE_BYTES.key(), bytes.getBytes(), 1));
-    check.value(TIMEOUT, timeout -> positive(TIMEOUT.key(), timeout));
-    check.value(RETRIES, retries -> atLeast(RETRIES.key(), retries, 0));
-    check.value(ERROR_HANDLING, handling -> null);
-    return check.problems;
-  }
-
-  /**
-   * The batcher settings for one device.
-   *
-   * @param config validated options
-   * @param device the resolved device; it names the dispatcher thread
-   */
-  public static BatcherConfig batcherConfig(ReadableConfig config, DeviceSpec device) {
-    BatcherConfig defaults = BatcherConfig.defaults(device.toString());
-    return defaults
-        .withMaxBatchSize(config.get(MAX_BATCH_SIZE))
-        .withMaxBatchWait(config.get(MAX_BATCH_WAIT))
-        .withQueueCapacity(config.get(QUEUE_CAPACITY))
-        .withRequestTimeout(config.get(TIMEOUT));
-  }
-
-  /** Reads options one by one so that an unparsable value is reported like a range problem. */
-  private static final class Checker {
-    final List<String> problems = new ArrayList<>();
-    private final ReadableConfig config;
-
-    Checker(ReadableConfig config) {
-      this.config = config;
+    /** Options without a default that must be set. */
+    public static Set<ConfigOption<?>> requiredOptions() {
+        return Set.of(MODEL_PATH);
     }
 
-    <T> void value(ConfigOption<T> option, Function<T, String> rule) {
-      try {
-        Optional<T> value = config.getOptional(option);
-        T effective = value.orElse(option.hasDefaultValue() ? option.defaultValue() : null);
-        String problem = rule.apply(effective);
-        if (problem != null) {
-          problems.add(problem);
+    /** Options with a default. */
+    public static Set<ConfigOption<?>> optionalOptions() {
+        return Set.of(
+                DEVICE, PRECISION, MAX_BATCH_SIZE, MAX_BATCH_WAIT, QUEUE_CAPACITY, MAX_NEW_TOKENS,
+                TEMPERATURE, TOP_P, TOP_K, SEED, PROMPT_TEMPLATE, CAPTION_PROMPT, MAX_IMAGE_PIXELS,
+                MAX_IMAGE_BYTES, TIMEOUT, RETRIES, ERROR_HANDLING);
+    }
+
+    /**
+     * Checks every option and reports all problems at once.
+     *
+     * @throws IllegalArgumentException listing each problem, e.g. {@code max-batch-size must be >= 1,
+     *     got 0}
+     */
+    public static void validate(ReadableConfig config) {
+        List<String> problems = problems(config);
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "Invalid CuMo options: " + String.join("; ", problems));
         }
-      } catch (IllegalArgumentException e) {
-        problems.add(unparsable(option, e));
-      }
     }
 
-    private static String unparsable(ConfigOption<?> option, IllegalArgumentException e) {
-      String message = String.valueOf(e.getMessage());
-      if (!message.contains(option.key())) {
-        message = option.key() + ": " + message;
-      }
-      Throwable cause = e.getCause();
-      return cause == null || cause.getMessage() == null
-          ? message
-          : message + " (" + cause.getMessage() + ")";
+    /** Every problem with the options, empty if they are valid. */
+    public static List<String> problems(ReadableConfig config) {
+        Checker check = new Checker(config);
+        check.value(MODEL_PATH, path -> path == null || path.isBlank()
+                ? "model-path is required (the CuMo checkpoint directory)"
+                : null);
+        check.value(DEVICE, device -> {
+            try {
+                DeviceSpec.parse(device);
+                return null;
+            } catch (IllegalArgumentException e) {
+                return e.getMessage();
+            }
+        });
+        check.value(PRECISION, precision -> null);
+        check.value(MAX_BATCH_SIZE, size -> atLeast(MAX_BATCH_SIZE.key(), size, 1));
+        check.value(MAX_BATCH_WAIT, wait -> notNegative(MAX_BATCH_WAIT.key(), wait));
+        check.value(QUEUE_CAPACITY, capacity -> atLeast(QUEUE_CAPACITY.key(), capacity, 1));
+        check.value(MAX_NEW_TOKENS, tokens -> atLeast(MAX_NEW_TOKENS.key(), tokens, 1));
+        check.value(TEMPERATURE, t -> Float.isFinite(t) && t >= 0
+                ? null
+                : "temperature must be >= 0 (0 = greedy), got " + t);
+        check.value(TOP_P, p -> Float.isFinite(p) && p > 0 && p <= 1
+                ? null
+                : "top-p must be in (0, 1], got " + p);
+        check.value(TOP_K, k -> atLeast(TOP_K.key(), k, 0));
+        check.value(SEED, seed -> null);
+        check.value(PROMPT_TEMPLATE, template -> template.isBlank()
+                ? "prompt-template must not be blank"
+                : null);
+        check.value(CAPTION_PROMPT, prompt -> prompt.isBlank()
+                ? "caption-prompt must not be blank"
+                : null);
+        check.value(MAX_IMAGE_PIXELS, pixels -> atLeast(MAX_IMAGE_PIXELS.key(), pixels, 1));
+        check.value(MAX_IMAGE_BYTES, bytes -> atLeast(MAX_IMAGE_BYTES.key(), bytes.getBytes(), 1));
+        check.value(TIMEOUT, timeout -> positive(TIMEOUT.key(), timeout));
+        check.value(RETRIES, retries -> atLeast(RETRIES.key(), retries, 0));
+        check.value(ERROR_HANDLING, handling -> null);
+        return check.problems;
     }
-  }
+
+    /**
+     * The batcher settings for one device.
+     *
+     * @param config validated options
+     * @param device the resolved device; it names the dispatcher thread
+     */
+    public static BatcherConfig batcherConfig(ReadableConfig config, DeviceSpec device) {
+        BatcherConfig defaults = BatcherConfig.defaults(device.toString());
+        return defaults
+                .withMaxBatchSize(config.get(MAX_BATCH_SIZE))
+                .withMaxBatchWait(config.get(MAX_BATCH_WAIT))
+                .withQueueCapacity(config.get(QUEUE_CAPACITY))
+                .withRequestTimeout(config.get(TIMEOUT));
+    }
+
+    /** Reads options one by one so that an unparsable value is reported like a range problem. */
+    private static final class Checker {
+        final List<String> problems = new ArrayList<>();
+        private final ReadableConfig config;
+
+        Checker(ReadableConfig config) {
+            this.config = config;
+        }
+
+        <T> void value(ConfigOption<T> option, Function<T, String> rule) {
+            try {
+                Optional<T> value = config.getOptional(option);
+                T effective = value.orElse(option.hasDefaultValue() ? option.defaultValue() : null);
+                String problem = rule.apply(effective);
+                if (problem != null) {
+                    problems.add(problem);
+                }
+            } catch (IllegalArgumentException e) {
+                problems.add(unparsable(option, e));
+            }
+        }
+
+        private static String unparsable(ConfigOption<?> option, IllegalArgumentException e) {
+            String message = String.valueOf(e.getMessage());
+            if (!message.contains(option.key())) {
+                message = option.key() + ": " + message;
+            }
+            Throwable cause = e.getCause();
+            return cause == null || cause.getMessage() == null
+                    ? message
+                    : message + " (" + cause.getMessage() + ")";
+        }
+    }
 }

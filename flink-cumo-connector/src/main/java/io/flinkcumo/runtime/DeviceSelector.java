@@ -19,67 +19,67 @@ import java.util.TreeSet;
  */
 public final class DeviceSelector {
 
-  private DeviceSelector() {}
+    private DeviceSelector() {}
 
-  /**
-   * Resolves the {@code device} option text.
-   *
-   * @see #select(DeviceSpec, int, List)
-   */
-  public static DeviceSpec select(String deviceOption, int subtaskIndex, List<Integer> gpuIndices) {
-    return select(DeviceSpec.parse(deviceOption), subtaskIndex, gpuIndices);
-  }
+    /**
+     * Resolves the {@code device} option text.
+     *
+     * @see #select(DeviceSpec, int, List)
+     */
+    public static DeviceSpec select(String deviceOption, int subtaskIndex, List<Integer> gpuIndices) {
+        return select(DeviceSpec.parse(deviceOption), subtaskIndex, gpuIndices);
+    }
 
-  /**
-   * Resolves a requested device to a concrete one.
-   *
-   * @param requested the configured device
-   * @param subtaskIndex the subtask's index, from 0
-   * @param gpuIndices the TaskManager's GPU indices, in ascending order (see {@link #gpuIndices})
-   * @return {@code cpu} or {@code cuda:N}, never {@code auto}
-   */
-  public static DeviceSpec select(DeviceSpec requested, int subtaskIndex, List<Integer> gpuIndices) {
-    Objects.requireNonNull(requested, "requested");
-    Objects.requireNonNull(gpuIndices, "gpuIndices");
-    if (subtaskIndex < 0) {
-      throw new IllegalArgumentException("subtask index must be >= 0, got " + subtaskIndex);
+    /**
+     * Resolves a requested device to a concrete one.
+     *
+     * @param requested the configured device
+     * @param subtaskIndex the subtask's index, from 0
+     * @param gpuIndices the TaskManager's GPU indices, in ascending order (see {@link #gpuIndices})
+     * @return {@code cpu} or {@code cuda:N}, never {@code auto}
+     */
+    public static DeviceSpec select(DeviceSpec requested, int subtaskIndex, List<Integer> gpuIndices) {
+        Objects.requireNonNull(requested, "requested");
+        Objects.requireNonNull(gpuIndices, "gpuIndices");
+        if (subtaskIndex < 0) {
+            throw new IllegalArgumentException("subtask index must be >= 0, got " + subtaskIndex);
+        }
+        if (requested.kind() != DeviceSpec.Kind.AUTO) {
+            return requested;
+        }
+        if (gpuIndices.isEmpty()) {
+            return DeviceSpec.CPU;
+        }
+        return DeviceSpec.cuda(gpuIndices.get(subtaskIndex % gpuIndices.size()));
     }
-    if (requested.kind() != DeviceSpec.Kind.AUTO) {
-      return requested;
-    }
-    if (gpuIndices.isEmpty()) {
-      return DeviceSpec.CPU;
-    }
-    return DeviceSpec.cuda(gpuIndices.get(subtaskIndex % gpuIndices.size()));
-  }
 
-  /**
-   * Parses the {@code index} properties of Flink's {@code gpu} external resources.
-   *
-   * @param indexProperties one value per GPU; null marks a GPU without an index property
-   * @return distinct indices in ascending order
-   * @throws IllegalArgumentException if a value is missing, not a number, or negative
-   */
-  public static List<Integer> gpuIndices(Collection<String> indexProperties) {
-    TreeSet<Integer> indices = new TreeSet<>();
-    for (String property : indexProperties) {
-      if (property == null) {
-        throw new IllegalArgumentException(
-            "a 'gpu' external resource has no 'index' property; check the GPU discovery script");
-      }
-      int index;
-      try {
-        index = Integer.parseInt(property.trim());
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(
-            "a 'gpu' external resource has a malformed index '" + property + "'", e);
-      }
-      if (index < 0) {
-        throw new IllegalArgumentException(
-            "a 'gpu' external resource has a negative index " + index);
-      }
-      indices.add(index);
+    /**
+     * Parses the {@code index} properties of Flink's {@code gpu} external resources.
+     *
+     * @param indexProperties one value per GPU; null marks a GPU without an index property
+     * @return distinct indices in ascending order
+     * @throws IllegalArgumentException if a value is missing, not a number, or negative
+     */
+    public static List<Integer> gpuIndices(Collection<String> indexProperties) {
+        TreeSet<Integer> indices = new TreeSet<>();
+        for (String property : indexProperties) {
+            if (property == null) {
+                throw new IllegalArgumentException(
+                        "a 'gpu' external resource has no 'index' property; check the GPU discovery script");
+            }
+            int index;
+            try {
+                index = Integer.parseInt(property.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(
+                        "a 'gpu' external resource has a malformed index '" + property + "'", e);
+            }
+            if (index < 0) {
+                throw new IllegalArgumentException(
+                        "a 'gpu' external resource has a negative index " + index);
+            }
+            indices.add(index);
+        }
+        return List.copyOf(indices);
     }
-    return List.copyOf(indices);
-  }
 }

@@ -13,44 +13,44 @@ import org.apache.flink.table.functions.FunctionContext;
  */
 public final class FlinkDevices {
 
-  /** The external resource name configured with {@code external-resources: gpu}. */
-  public static final String GPU_RESOURCE = "gpu";
+    /** The external resource name configured with {@code external-resources: gpu}. */
+    public static final String GPU_RESOURCE = "gpu";
 
-  /** The property of a GPU resource that holds its CUDA index. */
-  public static final String INDEX_PROPERTY = "index";
+    /** The property of a GPU resource that holds its CUDA index. */
+    public static final String INDEX_PROPERTY = "index";
 
-  private FlinkDevices() {}
+    private FlinkDevices() {}
 
-  /** Chooses the device for a DataStream function's subtask. */
-  public static DeviceSpec select(String deviceOption, RuntimeContext context) {
-    return select(
-        deviceOption,
-        context.getTaskInfo().getIndexOfThisSubtask(),
-        context.getExternalResourceInfos(GPU_RESOURCE));
-  }
-
-  /** Chooses the device for a Table/SQL function's subtask. */
-  public static DeviceSpec select(String deviceOption, FunctionContext context) {
-    return select(
-        deviceOption,
-        context.getTaskInfo().getIndexOfThisSubtask(),
-        context.getExternalResourceInfos(GPU_RESOURCE));
-  }
-
-  /**
-   * Chooses the device from a subtask index and the TaskManager's GPU resources.
-   *
-   * @see DeviceSelector#select(String, int, List)
-   */
-  public static DeviceSpec select(
-      String deviceOption, int subtaskIndex, Collection<ExternalResourceInfo> gpus) {
-    // Parse the option first so that a malformed value is reported even on a GPU-less machine.
-    DeviceSpec requested = DeviceSpec.parse(deviceOption);
-    if (requested.kind() != DeviceSpec.Kind.AUTO) {
-      return requested;
+    /** Chooses the device for a DataStream function's subtask. */
+    public static DeviceSpec select(String deviceOption, RuntimeContext context) {
+        return select(
+                deviceOption,
+                context.getTaskInfo().getIndexOfThisSubtask(),
+                context.getExternalResourceInfos(GPU_RESOURCE));
     }
-    List<String> indices =
-        gpus.stream().map(gpu -> gpu.getProperty(INDEX_PROPERTY).orElse(null)).toList();
-    return DeviceSelector.select(requested, subtaskIndex, DeviceSelector.gpuIndices(indices));
-  }
+
+    /** Chooses the device for a Table/SQL function's subtask. */
+    public static DeviceSpec select(String deviceOption, FunctionContext context) {
+        return select(
+                deviceOption,
+                context.getTaskInfo().getIndexOfThisSubtask(),
+                context.getExternalResourceInfos(GPU_RESOURCE));
+    }
+
+    /**
+     * Chooses the device from a subtask index and the TaskManager's GPU resources.
+     *
+     * @see DeviceSelector#select(String, int, List)
+     */
+    public static DeviceSpec select(
+            String deviceOption, int subtaskIndex, Collection<ExternalResourceInfo> gpus) {
+        // Parse the option first so that a malformed value is reported even on a GPU-less machine.
+        DeviceSpec requested = DeviceSpec.parse(deviceOption);
+        if (requested.kind() != DeviceSpec.Kind.AUTO) {
+            return requested;
+        }
+        List<String> indices =
+                gpus.stream().map(gpu -> gpu.getProperty(INDEX_PROPERTY).orElse(null)).toList();
+        return DeviceSelector.select(requested, subtaskIndex, DeviceSelector.gpuIndices(indices));
+    }
 }

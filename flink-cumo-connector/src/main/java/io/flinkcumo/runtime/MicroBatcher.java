@@ -60,392 +60,392 @@ import org.slf4j.LoggerFactory;
  */
 public final class MicroBatcher<I, O> implements AutoCloseable {
 
-  private static final Logger LOG = LoggerFactory.getLogger(MicroBatcher.class);
+    private static final Logger LOG = LoggerFactory.getLogger(MicroBatcher.class);
 
-  private final BatcherConfig config;
-  private final BatchFunction<I, O> function;
-  private final BatcherListener listener;
-  private final Thread dispatcher;
-  private final ScheduledThreadPoolExecutor timeouts;
+    private final BatcherConfig config;
+    private final BatchFunction<I, O> function;
+    private final BatcherListener listener;
+    private final Thread dispatcher;
+    private final ScheduledThreadPoolExecutor timeouts;
 
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition notEmpty = lock.newCondition();
-  private final Condition notFull = lock.newCondition();
-  private final ArrayDeque<Request<I, O>> queue = new ArrayDeque<>();
-  private boolean accepting = true; // guarded by lock
-  private volatile List<Request<I, O>> running = List.of();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition notEmpty = lock.newCondition();
+    private final Condition notFull = lock.newCondition();
+    private final ArrayDeque<Request<I, O>> queue = new ArrayDeque<>();
+    private boolean accepting = true; // guarded by lock
+    private volatile List<Request<I, O>> running = List.of();
 
-  /**
-   * Starts the dispatcher thread.
-   *
-   * @param config batching, queue and timeout settings
-   * @param function runs each batch
-   * @param listener receives statistics; {@link BatcherListener#NONE} for none
-   */
-  public MicroBatcher(BatcherConfig config, BatchFunction<I, O> function, BatcherListener listener) {
-    this.config = Objects.requireNonNull(config, "config");
-    this.function = Objects.requireNonNull(function, "function");
-    this.listener = new GuardedListener(Objects.requireNonNull(listener, "listener"));
-    this.timeouts =
-        new ScheduledThreadPoolExecutor(1, daemonFactory("cumo-timeouts-" + config.name()));
-    timeouts.setRemoveOnCancelPolicy(true);
-    this.dispatcher = daemonFactory("cumo-dispatcher-" + config.name()).newThread(this::dispatch);
-    dispatcher.start();
-  }
-
-  /**
-   * Queues a request, blocking while the queue is full.
-   *
-   * @param input the request
-   * @return completes with the result, or exceptionally with the request's error, a {@link
-   *     TimeoutException}, or an {@link IllegalStateException} once closed
-   * @throws InterruptedException if interrupted while waiting for queue space
-   */
-  public CompletableFuture<O> submit(I input) throws InterruptedException {
-    return enqueue(input, true);
-  }
-
-  /**
-   * Queues a request if there is space, without blocking.
-   *
-   * @param input the request
-   * @return as {@link #submit}, or failed with a {@link RejectedExecutionException} if the queue is
-   *     full
-   */
-  public CompletableFuture<O> trySubmit(I input) {
-    try {
-      return enqueue(input, false);
-    } catch (InterruptedException e) {
-      throw new AssertionError("a non-blocking submit cannot be interrupted", e);
+    /**
+     * Starts the dispatcher thread.
+     *
+     * @param config batching, queue and timeout settings
+     * @param function runs each batch
+     * @param listener receives statistics; {@link BatcherListener#NONE} for none
+     */
+    public MicroBatcher(BatcherConfig config, BatchFunction<I, O> function, BatcherListener listener) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.function = Objects.requireNonNull(function, "function");
+        this.listener = new GuardedListener(Objects.requireNonNull(listener, "listener"));
+        this.timeouts =
+                new ScheduledThreadPoolExecutor(1, daemonFactory("cumo-timeouts-" + config.name()));
+        timeouts.setRemoveOnCancelPolicy(true);
+        this.dispatcher = daemonFactory("cumo-dispatcher-" + config.name()).newThread(this::dispatch);
+        dispatcher.start();
     }
-  }
 
-  /** Requests currently waiting in the queue (not counting the running batch). */
-  public int queueDepth() {
-    lock.lock();
-    try {
-      return queue.size();
-    } finally {
-      lock.unlock();
+    /**
+     * Queues a request, blocking while the queue is full.
+     *
+     * @param input the request
+     * @return completes with the result, or exceptionally with the request's error, a {@link
+     *     TimeoutException}, or an {@link IllegalStateException} once closed
+     * @throws InterruptedException if interrupted while waiting for queue space
+     */
+    public CompletableFuture<O> submit(I input) throws InterruptedException {
+        return enqueue(input, true);
     }
-  }
 
-  /** The settings this batcher runs with. */
-  public BatcherConfig config() {
-    return config;
-  }
-
-  /**
-   * Stops accepting requests and runs those already queued, waiting at most {@code timeout}; then
-   * closes as {@link #close()} does.
-   *
-   * @param timeout how long to let queued requests run
-   * @throws InterruptedException if interrupted while waiting; the batcher is still closed
-   */
-  public void drainAndClose(Duration timeout) throws InterruptedException {
-    stopAccepting(false);
-    try {
-      dispatcher.join(Math.max(1, timeout.toMillis()));
-    } finally {
-      close();
-    }
-  }
-
-  /**
-   * Stops accepting requests, fails the queued ones, waits up to {@code shutdownTimeout} for the
-   * running batch and stops the threads. Idempotent.
-   */
-  @Override
-  public void close() {
-    List<Request<I, O>> abandoned = stopAccepting(true);
-    abandoned.forEach(request -> fail(request, closed("the request was still queued", null)));
-    if (Thread.currentThread() == dispatcher) {
-      timeouts.shutdownNow(); // closed from a completion callback: the loop ends after this batch
-      return;
-    }
-    try {
-      dispatcher.join(Math.max(1, config.shutdownTimeout().toMillis()));
-      if (dispatcher.isAlive()) {
-        LOG.warn(
-            "{} did not finish its batch within {}; interrupting it",
-            dispatcher.getName(),
-            Durations.format(config.shutdownTimeout()));
-        running.forEach(
-            request ->
-                fail(request, closed("its batch was still running at the shutdown timeout", null)));
-        dispatcher.interrupt();
-        dispatcher.join(Math.max(1, config.shutdownTimeout().toMillis()));
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      running.forEach(request -> fail(request, closed("close() was interrupted", e)));
-      dispatcher.interrupt();
-    } finally {
-      timeouts.shutdownNow();
-    }
-  }
-
-  /** Whether the dispatcher thread is still running; false once closed. */
-  public boolean isDispatcherAlive() {
-    return dispatcher.isAlive();
-  }
-
-  private CompletableFuture<O> enqueue(I input, boolean block) throws InterruptedException {
-    listener.onRequestSubmitted();
-    Request<I, O> request = new Request<>(input, System.nanoTime(), config.requestTimeout());
-    Throwable rejection;
-    int depth = 0;
-    lock.lock();
-    try {
-      rejection = awaitSpace(request, block);
-      if (rejection == null) {
-        request.enqueuedNanos = System.nanoTime();
-        queue.addLast(request);
-        depth = queue.size();
-        notEmpty.signal();
-      }
-    } catch (InterruptedException e) {
-      rejection = e;
-    } finally {
-      lock.unlock();
-    }
-    if (rejection != null) {
-      fail(request, rejection);
-      if (rejection instanceof InterruptedException interrupted) {
-        throw interrupted;
-      }
-      return request.future;
-    }
-    listener.onRequestQueued(depth);
-    scheduleTimeout(request);
-    return request.future;
-  }
-
-  /** With the lock held: waits for queue space; returns why the request cannot be queued, or null. */
-  private Throwable awaitSpace(Request<I, O> request, boolean block) throws InterruptedException {
-    while (accepting && queue.size() >= config.queueCapacity()) {
-      long remaining = request.deadlineNanos - System.nanoTime();
-      if (!block) {
-        return queueFull();
-      }
-      if (remaining <= 0) {
-        return timedOut("waiting for queue space");
-      }
-      notFull.awaitNanos(remaining);
-    }
-    return accepting ? null : closed("it no longer accepts requests", null);
-  }
-
-  private void scheduleTimeout(Request<I, O> request) {
-    long delay = request.deadlineNanos - System.nanoTime();
-    try {
-      ScheduledFuture<?> task =
-          timeouts.schedule(() -> expire(request), delay, TimeUnit.NANOSECONDS);
-      request.future.whenComplete((value, error) -> task.cancel(false));
-    } catch (RejectedExecutionException closedMeanwhile) {
-      // close() ran between queueing and here; it fails or has failed the request itself.
-    }
-  }
-
-  private void expire(Request<I, O> request) {
-    boolean wasQueued;
-    lock.lock();
-    try {
-      wasQueued = queue.remove(request);
-      if (wasQueued) {
-        notFull.signal();
-      }
-    } finally {
-      lock.unlock();
-    }
-    fail(request, timedOut(wasQueued ? "still queued" : "running"));
-  }
-
-  private void dispatch() {
-    try {
-      List<Request<I, O>> batch;
-      while ((batch = nextBatch()) != null) {
-        runBatch(batch);
-      }
-    } catch (InterruptedException e) {
-      LOG.debug("{} interrupted", Thread.currentThread().getName());
-    } catch (Throwable t) {
-      LOG.error("{} failed; failing its requests", Thread.currentThread().getName(), t);
-      running.forEach(request -> fail(request, closed("the dispatcher failed", t)));
-    } finally {
-      running = List.of();
-      stopAccepting(true).forEach(request -> fail(request, closed("its dispatcher stopped", null)));
-    }
-  }
-
-  /** Refuses further requests; if asked, empties the queue and returns what was queued. */
-  private List<Request<I, O>> stopAccepting(boolean dropQueued) {
-    lock.lock();
-    try {
-      accepting = false;
-      List<Request<I, O>> abandoned = dropQueued ? new ArrayList<>(queue) : List.of();
-      if (dropQueued) {
-        queue.clear();
-      }
-      notEmpty.signalAll();
-      notFull.signalAll();
-      return abandoned;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** Waits for the next batch; null once closed and the queue is empty. */
-  private List<Request<I, O>> nextBatch() throws InterruptedException {
-    lock.lockInterruptibly();
-    try {
-      while (true) {
-        if (queue.isEmpty()) {
-          if (!accepting) {
-            return null;
-          }
-          notEmpty.await();
-          continue;
+    /**
+     * Queues a request if there is space, without blocking.
+     *
+     * @param input the request
+     * @return as {@link #submit}, or failed with a {@link RejectedExecutionException} if the queue is
+     *     full
+     */
+    public CompletableFuture<O> trySubmit(I input) {
+        try {
+            return enqueue(input, false);
+        } catch (InterruptedException e) {
+            throw new AssertionError("a non-blocking submit cannot be interrupted", e);
         }
-        if (queue.size() >= config.maxBatchSize() || !accepting) {
-          break;
+    }
+
+    /** Requests currently waiting in the queue (not counting the running batch). */
+    public int queueDepth() {
+        lock.lock();
+        try {
+            return queue.size();
+        } finally {
+            lock.unlock();
         }
-        long flushAt = queue.peekFirst().enqueuedNanos + config.maxBatchWait().toNanos();
-        long remaining = flushAt - System.nanoTime();
-        if (remaining <= 0) {
-          break;
+    }
+
+    /** The settings this batcher runs with. */
+    public BatcherConfig config() {
+        return config;
+    }
+
+    /**
+     * Stops accepting requests and runs those already queued, waiting at most {@code timeout}; then
+     * closes as {@link #close()} does.
+     *
+     * @param timeout how long to let queued requests run
+     * @throws InterruptedException if interrupted while waiting; the batcher is still closed
+     */
+    public void drainAndClose(Duration timeout) throws InterruptedException {
+        stopAccepting(false);
+        try {
+            dispatcher.join(Math.max(1, timeout.toMillis()));
+        } finally {
+            close();
         }
-        notEmpty.awaitNanos(remaining);
-      }
-      List<Request<I, O>> batch = new ArrayList<>(config.maxBatchSize());
-      while (batch.size() < config.maxBatchSize() && !queue.isEmpty()) {
-        batch.add(queue.pollFirst());
-      }
-      notFull.signalAll();
-      running = batch;
-      return batch;
-    } finally {
-      lock.unlock();
     }
-  }
 
-  private void runBatch(List<Request<I, O>> batch) throws InterruptedException {
-    long start = System.nanoTime();
-    try {
-      execute(batch);
-    } finally {
-      running = List.of();
-      int failed = (int) batch.stream().filter(r -> r.future.isCompletedExceptionally()).count();
-      listener.onBatchFinished(batch.size(), failed, System.nanoTime() - start);
+    /**
+     * Stops accepting requests, fails the queued ones, waits up to {@code shutdownTimeout} for the
+     * running batch and stops the threads. Idempotent.
+     */
+    @Override
+    public void close() {
+        List<Request<I, O>> abandoned = stopAccepting(true);
+        abandoned.forEach(request -> fail(request, closed("the request was still queued", null)));
+        if (Thread.currentThread() == dispatcher) {
+            timeouts.shutdownNow(); // closed from a completion callback: the loop ends after this batch
+            return;
+        }
+        try {
+            dispatcher.join(Math.max(1, config.shutdownTimeout().toMillis()));
+            if (dispatcher.isAlive()) {
+                LOG.warn(
+                        "{} did not finish its batch within {}; interrupting it",
+                        dispatcher.getName(),
+                        Durations.format(config.shutdownTimeout()));
+                running.forEach(
+                        request ->
+                                fail(request, closed("its batch was still running at the shutdown timeout", null)));
+                dispatcher.interrupt();
+                dispatcher.join(Math.max(1, config.shutdownTimeout().toMillis()));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running.forEach(request -> fail(request, closed("close() was interrupted", e)));
+            dispatcher.interrupt();
+        } finally {
+            timeouts.shutdownNow();
+        }
     }
-  }
 
-  private void execute(List<Request<I, O>> requests) throws InterruptedException {
-    List<Request<I, O>> live = requests.stream().filter(r -> !r.future.isDone()).toList();
-    if (live.isEmpty()) {
-      return;
+    /** Whether the dispatcher thread is still running; false once closed. */
+    public boolean isDispatcherAlive() {
+        return dispatcher.isAlive();
     }
-    List<ItemResult<O>> results;
-    try {
-      results = function.apply(live.stream().map(r -> r.input).toList());
-    } catch (InterruptedException e) {
-      live.forEach(request -> fail(request, closed("its batch was interrupted", e)));
-      throw e;
-    } catch (Throwable t) {
-      if (config.isolateFailures() && live.size() > 1 && !(t instanceof VirtualMachineError)) {
-        LOG.debug("batch of {} failed; re-running it in halves to isolate the cause", live.size(), t);
-        int half = live.size() / 2;
-        execute(live.subList(0, half));
-        execute(live.subList(half, live.size()));
-      } else {
-        live.forEach(request -> fail(request, t));
-      }
-      return;
+
+    private CompletableFuture<O> enqueue(I input, boolean block) throws InterruptedException {
+        listener.onRequestSubmitted();
+        Request<I, O> request = new Request<>(input, System.nanoTime(), config.requestTimeout());
+        Throwable rejection;
+        int depth = 0;
+        lock.lock();
+        try {
+            rejection = awaitSpace(request, block);
+            if (rejection == null) {
+                request.enqueuedNanos = System.nanoTime();
+                queue.addLast(request);
+                depth = queue.size();
+                notEmpty.signal();
+            }
+        } catch (InterruptedException e) {
+            rejection = e;
+        } finally {
+            lock.unlock();
+        }
+        if (rejection != null) {
+            fail(request, rejection);
+            if (rejection instanceof InterruptedException interrupted) {
+                throw interrupted;
+            }
+            return request.future;
+        }
+        listener.onRequestQueued(depth);
+        scheduleTimeout(request);
+        return request.future;
     }
-    deliver(live, results);
-  }
 
-  private void deliver(List<Request<I, O>> live, List<ItemResult<O>> results) {
-    if (results == null || results.size() != live.size()) {
-      IllegalStateException wrongSize =
-          new IllegalStateException(
-              "batch function returned "
-                  + (results == null ? "null" : results.size() + " results")
-                  + " for "
-                  + live.size()
-                  + " inputs");
-      live.forEach(request -> fail(request, wrongSize));
-      return;
+    /** With the lock held: waits for queue space; returns why the request cannot be queued, or null. */
+    private Throwable awaitSpace(Request<I, O> request, boolean block) throws InterruptedException {
+        while (accepting && queue.size() >= config.queueCapacity()) {
+            long remaining = request.deadlineNanos - System.nanoTime();
+            if (!block) {
+                return queueFull();
+            }
+            if (remaining <= 0) {
+                return timedOut("waiting for queue space");
+            }
+            notFull.awaitNanos(remaining);
+        }
+        return accepting ? null : closed("it no longer accepts requests", null);
     }
-    for (int i = 0; i < live.size(); i++) {
-      Request<I, O> request = live.get(i);
-      ItemResult<O> result = results.get(i);
-      if (result instanceof ItemResult.Success<O> success) {
-        succeed(request, success.value());
-      } else if (result instanceof ItemResult.Failure<O> failure) {
-        fail(request, failure.error());
-      } else {
-        fail(request, new IllegalStateException("batch function returned a null result at " + i));
-      }
+
+    private void scheduleTimeout(Request<I, O> request) {
+        long delay = request.deadlineNanos - System.nanoTime();
+        try {
+            ScheduledFuture<?> task =
+                    timeouts.schedule(() -> expire(request), delay, TimeUnit.NANOSECONDS);
+            request.future.whenComplete((value, error) -> task.cancel(false));
+        } catch (RejectedExecutionException closedMeanwhile) {
+            // close() ran between queueing and here; it fails or has failed the request itself.
+        }
     }
-  }
 
-  private void succeed(Request<I, O> request, O value) {
-    if (request.future.complete(value)) {
-      listener.onRequestCompleted(System.nanoTime() - request.submittedNanos);
+    private void expire(Request<I, O> request) {
+        boolean wasQueued;
+        lock.lock();
+        try {
+            wasQueued = queue.remove(request);
+            if (wasQueued) {
+                notFull.signal();
+            }
+        } finally {
+            lock.unlock();
+        }
+        fail(request, timedOut(wasQueued ? "still queued" : "running"));
     }
-  }
 
-  private void fail(Request<I, O> request, Throwable error) {
-    if (request.future.completeExceptionally(error)) {
-      listener.onRequestFailed(error, System.nanoTime() - request.submittedNanos);
+    private void dispatch() {
+        try {
+            List<Request<I, O>> batch;
+            while ((batch = nextBatch()) != null) {
+                runBatch(batch);
+            }
+        } catch (InterruptedException e) {
+            LOG.debug("{} interrupted", Thread.currentThread().getName());
+        } catch (Throwable t) {
+            LOG.error("{} failed; failing its requests", Thread.currentThread().getName(), t);
+            running.forEach(request -> fail(request, closed("the dispatcher failed", t)));
+        } finally {
+            running = List.of();
+            stopAccepting(true).forEach(request -> fail(request, closed("its dispatcher stopped", null)));
+        }
     }
-  }
 
-  private RejectedExecutionException queueFull() {
-    return new RejectedExecutionException(
-        "model service "
-            + config.name()
-            + " is overloaded: its request queue is full (queue-capacity="
-            + config.queueCapacity()
-            + ")");
-  }
-
-  private TimeoutException timedOut(String state) {
-    return new TimeoutException(
-        "CuMo request timed out after "
-            + Durations.format(config.requestTimeout())
-            + " (option 'timeout') while "
-            + state
-            + " on model service "
-            + config.name());
-  }
-
-  private IllegalStateException closed(String detail, Throwable cause) {
-    return new IllegalStateException(
-        "model service closed (" + config.name() + "): " + detail, cause);
-  }
-
-  private static java.util.concurrent.ThreadFactory daemonFactory(String name) {
-    return runnable -> {
-      Thread thread = new Thread(runnable, name);
-      thread.setDaemon(true);
-      return thread;
-    };
-  }
-
-  /** One queued request and its future. */
-  private static final class Request<I, O> {
-    final I input;
-    final long submittedNanos;
-    final long deadlineNanos;
-    final CompletableFuture<O> future = new CompletableFuture<>();
-    long enqueuedNanos; // written under the batcher lock before the request is visible
-
-    Request(I input, long submittedNanos, Duration timeout) {
-      this.input = input;
-      this.submittedNanos = submittedNanos;
-      this.deadlineNanos = submittedNanos + timeout.toNanos();
+    /** Refuses further requests; if asked, empties the queue and returns what was queued. */
+    private List<Request<I, O>> stopAccepting(boolean dropQueued) {
+        lock.lock();
+        try {
+            accepting = false;
+            List<Request<I, O>> abandoned = dropQueued ? new ArrayList<>(queue) : List.of();
+            if (dropQueued) {
+                queue.clear();
+            }
+            notEmpty.signalAll();
+            notFull.signalAll();
+            return abandoned;
+        } finally {
+            lock.unlock();
+        }
     }
-  }
+
+    /** Waits for the next batch; null once closed and the queue is empty. */
+    private List<Request<I, O>> nextBatch() throws InterruptedException {
+        lock.lockInterruptibly();
+        try {
+            while (true) {
+                if (queue.isEmpty()) {
+                    if (!accepting) {
+                        return null;
+                    }
+                    notEmpty.await();
+                    continue;
+                }
+                if (queue.size() >= config.maxBatchSize() || !accepting) {
+                    break;
+                }
+                long flushAt = queue.peekFirst().enqueuedNanos + config.maxBatchWait().toNanos();
+                long remaining = flushAt - System.nanoTime();
+                if (remaining <= 0) {
+                    break;
+                }
+                notEmpty.awaitNanos(remaining);
+            }
+            List<Request<I, O>> batch = new ArrayList<>(config.maxBatchSize());
+            while (batch.size() < config.maxBatchSize() && !queue.isEmpty()) {
+                batch.add(queue.pollFirst());
+            }
+            notFull.signalAll();
+            running = batch;
+            return batch;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void runBatch(List<Request<I, O>> batch) throws InterruptedException {
+        long start = System.nanoTime();
+        try {
+            execute(batch);
+        } finally {
+            running = List.of();
+            int failed = (int) batch.stream().filter(r -> r.future.isCompletedExceptionally()).count();
+            listener.onBatchFinished(batch.size(), failed, System.nanoTime() - start);
+        }
+    }
+
+    private void execute(List<Request<I, O>> requests) throws InterruptedException {
+        List<Request<I, O>> live = requests.stream().filter(r -> !r.future.isDone()).toList();
+        if (live.isEmpty()) {
+            return;
+        }
+        List<ItemResult<O>> results;
+        try {
+            results = function.apply(live.stream().map(r -> r.input).toList());
+        } catch (InterruptedException e) {
+            live.forEach(request -> fail(request, closed("its batch was interrupted", e)));
+            throw e;
+        } catch (Throwable t) {
+            if (config.isolateFailures() && live.size() > 1 && !(t instanceof VirtualMachineError)) {
+                LOG.debug("batch of {} failed; re-running it in halves to isolate the cause", live.size(), t);
+                int half = live.size() / 2;
+                execute(live.subList(0, half));
+                execute(live.subList(half, live.size()));
+            } else {
+                live.forEach(request -> fail(request, t));
+            }
+            return;
+        }
+        deliver(live, results);
+    }
+
+    private void deliver(List<Request<I, O>> live, List<ItemResult<O>> results) {
+        if (results == null || results.size() != live.size()) {
+            IllegalStateException wrongSize =
+                    new IllegalStateException(
+                            "batch function returned "
+                                    + (results == null ? "null" : results.size() + " results")
+                                    + " for "
+                                    + live.size()
+                                    + " inputs");
+            live.forEach(request -> fail(request, wrongSize));
+            return;
+        }
+        for (int i = 0; i < live.size(); i++) {
+            Request<I, O> request = live.get(i);
+            ItemResult<O> result = results.get(i);
+            if (result instanceof ItemResult.Success<O> success) {
+                succeed(request, success.value());
+            } else if (result instanceof ItemResult.Failure<O> failure) {
+                fail(request, failure.error());
+            } else {
+                fail(request, new IllegalStateException("batch function returned a null result at " + i));
+            }
+        }
+    }
+
+    private void succeed(Request<I, O> request, O value) {
+        if (request.future.complete(value)) {
+            listener.onRequestCompleted(System.nanoTime() - request.submittedNanos);
+        }
+    }
+
+    private void fail(Request<I, O> request, Throwable error) {
+        if (request.future.completeExceptionally(error)) {
+            listener.onRequestFailed(error, System.nanoTime() - request.submittedNanos);
+        }
+    }
+
+    private RejectedExecutionException queueFull() {
+        return new RejectedExecutionException(
+                "model service "
+                        + config.name()
+                        + " is overloaded: its request queue is full (queue-capacity="
+                        + config.queueCapacity()
+                        + ")");
+    }
+
+    private TimeoutException timedOut(String state) {
+        return new TimeoutException(
+                "CuMo request timed out after "
+                        + Durations.format(config.requestTimeout())
+                        + " (option 'timeout') while "
+                        + state
+                        + " on model service "
+                        + config.name());
+    }
+
+    private IllegalStateException closed(String detail, Throwable cause) {
+        return new IllegalStateException(
+                "model service closed (" + config.name() + "): " + detail, cause);
+    }
+
+    private static java.util.concurrent.ThreadFactory daemonFactory(String name) {
+        return runnable -> {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    /** One queued request and its future. */
+    private static final class Request<I, O> {
+        final I input;
+        final long submittedNanos;
+        final long deadlineNanos;
+        final CompletableFuture<O> future = new CompletableFuture<>();
+        long enqueuedNanos; // written under the batcher lock before the request is visible
+
+        Request(I input, long submittedNanos, Duration timeout) {
+            this.input = input;
+            this.submittedNanos = submittedNanos;
+            this.deadlineNanos = submittedNanos + timeout.toNanos();
+        }
+    }
 }

@@ -13,20 +13,20 @@ import java.util.Objects;
  */
 public record ModelKey(String modelPath, String device, String precision) {
 
-  /** Validates the components and normalises device and precision to lower case. */
-  public ModelKey {
-    Objects.requireNonNull(modelPath, "modelPath");
-    Objects.requireNonNull(device, "device");
-    Objects.requireNonNull(precision, "precision");
-    if (modelPath.isBlank()) {
-      throw new IllegalArgumentException("model path must not be blank");
+    /** Validates the components and normalises device and precision to lower case. */
+    public ModelKey {
+        Objects.requireNonNull(modelPath, "modelPath");
+        Objects.requireNonNull(device, "device");
+        Objects.requireNonNull(precision, "precision");
+        if (modelPath.isBlank()) {
+            throw new IllegalArgumentException("model path must not be blank");
+        }
+        device = device.toLowerCase(Locale.ROOT);
+        precision = precision.toLowerCase(Locale.ROOT);
     }
-    device = device.toLowerCase(Locale.ROOT);
-    precision = precision.toLowerCase(Locale.ROOT);
-  }
 
-  @Override
-  public String toString() {
-    return modelPath + " on " + device + " (" + precision + ")";
-  }
+    @Override
+    public String toString() {
+        return modelPath + " on " + device + " (" + precision + ")";
+    }
 }

@@ -6,9 +6,9 @@ package io.flinkcumo.runtime;
  */
 public final class ModelLoadException extends RuntimeException {
 
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  ModelLoadException(Object key, Throwable cause) {
-    super("failed to load model " + key + ": " + cause, cause);
-  }
+    ModelLoadException(Object key, Throwable cause) {
+        super("failed to load model " + key + ": " + cause, cause);
+    }
 }

@@ -8,28 +8,28 @@ import java.time.Duration;
  */
 final class Requirements {
 
-  private Requirements() {}
+    private Requirements() {}
 
-  static String atLeast(String option, long value, long min) {
-    return value >= min ? null : option + " must be >= " + min + ", got " + value;
-  }
-
-  static String notNegative(String option, Duration value) {
-    return value.isNegative() ? option + " must not be negative, got " + Durations.format(value) : null;
-  }
-
-  static String positive(String option, Duration value) {
-    return value.isNegative() || value.isZero()
-        ? option + " must be > 0, got " + Durations.format(value)
-        : null;
-  }
-
-  /** Throws {@link IllegalArgumentException} with the first non-null problem. */
-  static void require(String... problems) {
-    for (String problem : problems) {
-      if (problem != null) {
-        throw new IllegalArgumentException(problem);
-      }
+    static String atLeast(String option, long value, long min) {
+        return value >= min ? null : option + " must be >= " + min + ", got " + value;
     }
-  }
+
+    static String notNegative(String option, Duration value) {
+        return value.isNegative() ? option + " must not be negative, got " + Durations.format(value) : null;
+    }
+
+    static String positive(String option, Duration value) {
+        return value.isNegative() || value.isZero()
+                ? option + " must be > 0, got " + Durations.format(value)
+                : null;
+    }
+
+    /** Throws {@link IllegalArgumentException} with the first non-null problem. */
+    static void require(String... problems) {
+        for (String problem : problems) {
+            if (problem != null) {
+                throw new IllegalArgumentException(problem);
+            }
+        }
+    }
 }

@@ -37,233 +37,233 @@ import org.slf4j.LoggerFactory;
  */
 public final class SharedModelRegistry<K, M extends AutoCloseable> {
 
-  private static final Logger LOG = LoggerFactory.getLogger(SharedModelRegistry.class);
+    private static final Logger LOG = LoggerFactory.getLogger(SharedModelRegistry.class);
 
-  private static final ConcurrentMap<Class<?>, SharedModelRegistry<ModelKey, ?>> BY_MODEL_TYPE =
-      new ConcurrentHashMap<>();
+    private static final ConcurrentMap<Class<?>, SharedModelRegistry<ModelKey, ?>> BY_MODEL_TYPE =
+            new ConcurrentHashMap<>();
 
-  private final String name;
-  private final Object lock = new Object();
-  private final Map<K, Entry<M>> live = new HashMap<>();
-  private final Map<K, CompletableFuture<Void>> closing = new HashMap<>();
-  private final AtomicLong loads = new AtomicLong();
+    private final String name;
+    private final Object lock = new Object();
+    private final Map<K, Entry<M>> live = new HashMap<>();
+    private final Map<K, CompletableFuture<Void>> closing = new HashMap<>();
+    private final AtomicLong loads = new AtomicLong();
 
-  /**
-   * Creates a registry; most code should use {@link #forModelType} instead.
-   *
-   * @param name used in log messages
-   */
-  public SharedModelRegistry(String name) {
-    this.name = Objects.requireNonNull(name, "name");
-  }
-
-  /**
-   * The process-wide registry for one model type, keyed by {@link ModelKey}.
-   *
-   * @param modelType the class of the shared model
-   * @param <M> the model type
-   * @return the same registry for every call with the same class
-   */
-  @SuppressWarnings("unchecked")
-  public static <M extends AutoCloseable> SharedModelRegistry<ModelKey, M> forModelType(
-      Class<M> modelType) {
-    return (SharedModelRegistry<ModelKey, M>)
-        BY_MODEL_TYPE.computeIfAbsent(
-            modelType, type -> new SharedModelRegistry<ModelKey, M>(type.getSimpleName()));
-  }
-
-  /**
-   * Returns a lease on the model for {@code key}, loading it with {@code loader} if no live copy
-   * exists. Blocks while another caller loads the same key.
-   *
-   * @param key the model identity
-   * @param loader called at most once per load, on the calling thread
-   * @return a lease; close it exactly once when done (further closes are ignored)
-   * @throws ModelLoadException if the load failed, in this call or in the one it waited for
-   * @throws InterruptedException if interrupted while waiting for another caller's load
-   */
-  public Lease<M> acquire(K key, ModelLoader<? super K, ? extends M> loader)
-      throws InterruptedException {
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(loader, "loader");
-    while (true) {
-      Entry<M> entry;
-      boolean mustLoad = false;
-      synchronized (lock) {
-        entry = live.get(key);
-        if (entry == null) {
-          entry = new Entry<>(closing.getOrDefault(key, CompletableFuture.completedFuture(null)));
-          entry.refs = 1;
-          live.put(key, entry);
-          mustLoad = true;
-        } else if (entry.isLoaded()) {
-          entry.refs++;
-          return lease(key, entry);
-        }
-      }
-      if (mustLoad) {
-        return load(key, entry, loader);
-      }
-      awaitLoad(key, entry);
-      synchronized (lock) {
-        // The loader may already have released its reference; then the entry is gone: start over.
-        if (live.get(key) == entry) {
-          entry.refs++;
-          return lease(key, entry);
-        }
-      }
-    }
-  }
-
-  private Lease<M> load(K key, Entry<M> entry, ModelLoader<? super K, ? extends M> loader)
-      throws InterruptedException {
-    M model;
-    try {
-      entry.previousClose.get();
-      loads.incrementAndGet();
-      LOG.info("{}: loading model {}", name, key);
-      model = Objects.requireNonNull(loader.load(key), "model loader returned null");
-    } catch (Throwable t) {
-      synchronized (lock) {
-        live.remove(key, entry);
-      }
-      entry.model.completeExceptionally(t);
-      if (t instanceof InterruptedException interrupted) {
-        throw interrupted;
-      }
-      throw new ModelLoadException(key, t);
-    }
-    entry.model.complete(model);
-    LOG.info("{}: loaded model {}", name, key);
-    return lease(key, entry);
-  }
-
-  private Lease<M> lease(K key, Entry<M> entry) {
-    return new Lease<>(entry.model.join(), () -> release(key, entry));
-  }
-
-  /** Number of keys with a loaded model that has at least one lease. */
-  public int loadedCount() {
-    synchronized (lock) {
-      return (int) live.values().stream().filter(Entry::isLoaded).count();
-    }
-  }
-
-  /** Number of loads started since this registry was created, failed ones included. */
-  public long loadCount() {
-    return loads.get();
-  }
-
-  /** Number of open leases on {@code key}, 0 if it is not loaded. */
-  public int refCount(K key) {
-    synchronized (lock) {
-      Entry<M> entry = live.get(key);
-      return entry == null || !entry.isLoaded() ? 0 : entry.refs;
-    }
-  }
-
-  @Override
-  public String toString() {
-    return "SharedModelRegistry[" + name + "]";
-  }
-
-  private void awaitLoad(K key, Entry<M> entry) throws InterruptedException {
-    try {
-      entry.model.get();
-    } catch (ExecutionException e) {
-      throw new ModelLoadException(key, e.getCause());
-    }
-  }
-
-  private void release(K key, Entry<M> entry) {
-    CompletableFuture<Void> closed;
-    synchronized (lock) {
-      if (live.get(key) != entry || --entry.refs > 0) {
-        return;
-      }
-      live.remove(key);
-      closed = new CompletableFuture<>();
-      closing.put(key, closed);
-    }
-    try {
-      entry.model.join().close();
-      LOG.info("{}: closed model {}", name, key);
-    } catch (Exception e) {
-      LOG.warn("{}: closing model {} failed", name, key, e);
-    } finally {
-      synchronized (lock) {
-        closing.remove(key, closed);
-      }
-      closed.complete(null);
-    }
-  }
-
-  /**
-   * Loads a model for a key.
-   *
-   * @param <K> the key type
-   * @param <M> the model type
-   */
-  @FunctionalInterface
-  public interface ModelLoader<K, M> {
     /**
-     * Loads the model; may take minutes.
+     * Creates a registry; most code should use {@link #forModelType} instead.
      *
-     * @param key what to load
-     * @return the loaded model, never null
-     * @throws Exception any load failure; it reaches every waiting caller
+     * @param name used in log messages
      */
-    M load(K key) throws Exception;
-  }
-
-  /**
-   * A reference to a shared model. Closing it releases the reference; the last release closes the
-   * model.
-   *
-   * @param <M> the model type
-   */
-  public static final class Lease<M> implements AutoCloseable {
-    private final M model;
-    private final Runnable release;
-    private final AtomicBoolean closed = new AtomicBoolean();
-
-    Lease(M model, Runnable release) {
-      this.model = model;
-      this.release = release;
+    public SharedModelRegistry(String name) {
+        this.name = Objects.requireNonNull(name, "name");
     }
 
     /**
-     * The shared model.
+     * The process-wide registry for one model type, keyed by {@link ModelKey}.
      *
-     * @throws IllegalStateException if this lease was closed
+     * @param modelType the class of the shared model
+     * @param <M> the model type
+     * @return the same registry for every call with the same class
      */
-    public M get() {
-      if (closed.get()) {
-        throw new IllegalStateException("model lease already closed");
-      }
-      return model;
+    @SuppressWarnings("unchecked")
+    public static <M extends AutoCloseable> SharedModelRegistry<ModelKey, M> forModelType(
+            Class<M> modelType) {
+        return (SharedModelRegistry<ModelKey, M>)
+                BY_MODEL_TYPE.computeIfAbsent(
+                        modelType, type -> new SharedModelRegistry<ModelKey, M>(type.getSimpleName()));
     }
 
-    /** Releases the reference; idempotent. */
+    /**
+     * Returns a lease on the model for {@code key}, loading it with {@code loader} if no live copy
+     * exists. Blocks while another caller loads the same key.
+     *
+     * @param key the model identity
+     * @param loader called at most once per load, on the calling thread
+     * @return a lease; close it exactly once when done (further closes are ignored)
+     * @throws ModelLoadException if the load failed, in this call or in the one it waited for
+     * @throws InterruptedException if interrupted while waiting for another caller's load
+     */
+    public Lease<M> acquire(K key, ModelLoader<? super K, ? extends M> loader)
+            throws InterruptedException {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(loader, "loader");
+        while (true) {
+            Entry<M> entry;
+            boolean mustLoad = false;
+            synchronized (lock) {
+                entry = live.get(key);
+                if (entry == null) {
+                    entry = new Entry<>(closing.getOrDefault(key, CompletableFuture.completedFuture(null)));
+                    entry.refs = 1;
+                    live.put(key, entry);
+                    mustLoad = true;
+                } else if (entry.isLoaded()) {
+                    entry.refs++;
+                    return lease(key, entry);
+                }
+            }
+            if (mustLoad) {
+                return load(key, entry, loader);
+            }
+            awaitLoad(key, entry);
+            synchronized (lock) {
+                // The loader may already have released its reference; then the entry is gone: start over.
+                if (live.get(key) == entry) {
+                    entry.refs++;
+                    return lease(key, entry);
+                }
+            }
+        }
+    }
+
+    private Lease<M> load(K key, Entry<M> entry, ModelLoader<? super K, ? extends M> loader)
+            throws InterruptedException {
+        M model;
+        try {
+            entry.previousClose.get();
+            loads.incrementAndGet();
+            LOG.info("{}: loading model {}", name, key);
+            model = Objects.requireNonNull(loader.load(key), "model loader returned null");
+        } catch (Throwable t) {
+            synchronized (lock) {
+                live.remove(key, entry);
+            }
+            entry.model.completeExceptionally(t);
+            if (t instanceof InterruptedException interrupted) {
+                throw interrupted;
+            }
+            throw new ModelLoadException(key, t);
+        }
+        entry.model.complete(model);
+        LOG.info("{}: loaded model {}", name, key);
+        return lease(key, entry);
+    }
+
+    private Lease<M> lease(K key, Entry<M> entry) {
+        return new Lease<>(entry.model.join(), () -> release(key, entry));
+    }
+
+    /** Number of keys with a loaded model that has at least one lease. */
+    public int loadedCount() {
+        synchronized (lock) {
+            return (int) live.values().stream().filter(Entry::isLoaded).count();
+        }
+    }
+
+    /** Number of loads started since this registry was created, failed ones included. */
+    public long loadCount() {
+        return loads.get();
+    }
+
+    /** Number of open leases on {@code key}, 0 if it is not loaded. */
+    public int refCount(K key) {
+        synchronized (lock) {
+            Entry<M> entry = live.get(key);
+            return entry == null || !entry.isLoaded() ? 0 : entry.refs;
+        }
+    }
+
     @Override
-    public void close() {
-      if (closed.compareAndSet(false, true)) {
-        release.run();
-      }
-    }
-  }
-
-  private static final class Entry<M> {
-    final CompletableFuture<M> model = new CompletableFuture<>();
-    final CompletableFuture<Void> previousClose;
-    int refs;
-
-    Entry(CompletableFuture<Void> previousClose) {
-      this.previousClose = previousClose;
+    public String toString() {
+        return "SharedModelRegistry[" + name + "]";
     }
 
-    boolean isLoaded() {
-      return model.isDone() && !model.isCompletedExceptionally();
+    private void awaitLoad(K key, Entry<M> entry) throws InterruptedException {
+        try {
+            entry.model.get();
+        } catch (ExecutionException e) {
+            throw new ModelLoadException(key, e.getCause());
+        }
     }
-  }
+
+    private void release(K key, Entry<M> entry) {
+        CompletableFuture<Void> closed;
+        synchronized (lock) {
+            if (live.get(key) != entry || --entry.refs > 0) {
+                return;
+            }
+            live.remove(key);
+            closed = new CompletableFuture<>();
+            closing.put(key, closed);
+        }
+        try {
+            entry.model.join().close();
+            LOG.info("{}: closed model {}", name, key);
+        } catch (Exception e) {
+            LOG.warn("{}: closing model {} failed", name, key, e);
+        } finally {
+            synchronized (lock) {
+                closing.remove(key, closed);
+            }
+            closed.complete(null);
+        }
+    }
+
+    /**
+     * Loads a model for a key.
+     *
+     * @param <K> the key type
+     * @param <M> the model type
+     */
+    @FunctionalInterface
+    public interface ModelLoader<K, M> {
+        /**
+         * Loads the model; may take minutes.
+         *
+         * @param key what to load
+         * @return the loaded model, never null
+         * @throws Exception any load failure; it reaches every waiting caller
+         */
+        M load(K key) throws Exception;
+    }
+
+    /**
+     * A reference to a shared model. Closing it releases the reference; the last release closes the
+     * model.
+     *
+     * @param <M> the model type
+     */
+    public static final class Lease<M> implements AutoCloseable {
+        private final M model;
+        private final Runnable release;
+        private final AtomicBoolean closed = new AtomicBoolean();
+
+        Lease(M model, Runnable release) {
+            this.model = model;
+            this.release = release;
+        }
+
+        /**
+         * The shared model.
+         *
+         * @throws IllegalStateException if this lease was closed
+         */
+        public M get() {
+            if (closed.get()) {
+                throw new IllegalStateException("model lease already closed");
+            }
+            return model;
+        }
+
+        /** Releases the reference; idempotent. */
+        @Override
+        public void close() {
+            if (closed.compareAndSet(false, true)) {
+                release.run();
+            }
+        }
+    }
+
+    private static final class Entry<M> {
+        final CompletableFuture<M> model = new CompletableFuture<>();
+        final CompletableFuture<Void> previousClose;
+        int refs;
+
+        Entry(CompletableFuture<Void> previousClose) {
+            this.previousClose = previousClose;
+        }
+
+        boolean isLoaded() {
+            return model.isDone() && !model.isCompletedExceptionally();
+        }
+    }
 }

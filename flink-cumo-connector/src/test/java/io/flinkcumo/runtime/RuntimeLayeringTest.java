@@ -16,37 +16,37 @@ import org.junit.jupiter.api.Test;
  */
 class RuntimeLayeringTest {
 
-  private static final Set<Class<?>> FLINK_ADAPTERS =
-      Set.of(
-          CumoRuntimeOptions.class,
-          FlinkDevices.class,
-          CumoMetrics.class,
-          WindowHistogram.class,
-          CumoClient.class,
-          CumoAsyncFunction.class);
+    private static final Set<Class<?>> FLINK_ADAPTERS =
+            Set.of(
+                    CumoRuntimeOptions.class,
+                    FlinkDevices.class,
+                    CumoMetrics.class,
+                    WindowHistogram.class,
+                    CumoClient.class,
+                    CumoAsyncFunction.class);
 
-  @Test
-  void onlyTheAdaptersDependOnFlink() {
-    JavaClasses runtime =
-        new ClassFileImporter()
-            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-            .importPackages("io.flinkcumo.runtime");
-    noClasses()
-        .that()
-        .resideInAPackage("io.flinkcumo.runtime")
-        .and(notAnAdapter())
-        .should()
-        .dependOnClassesThat()
-        .resideInAPackage("org.apache.flink..")
-        .because("the runtime core must stay usable and testable without Flink")
-        .check(runtime);
-  }
+    @Test
+    void onlyTheAdaptersDependOnFlink() {
+        JavaClasses runtime =
+                new ClassFileImporter()
+                        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                        .importPackages("io.flinkcumo.runtime");
+        noClasses()
+                .that()
+                .resideInAPackage("io.flinkcumo.runtime")
+                .and(notAnAdapter())
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("org.apache.flink..")
+                .because("the runtime core must stay usable and testable without Flink")
+                .check(runtime);
+    }
 
-  private static DescribedPredicate<JavaClass> notAnAdapter() {
-    return DescribedPredicate.describe(
-        "are not Flink adapters",
-        javaClass ->
-            FLINK_ADAPTERS.stream()
-                .noneMatch(adapter -> javaClass.getName().startsWith(adapter.getName())));
-  }
+    private static DescribedPredicate<JavaClass> notAnAdapter() {
+        return DescribedPredicate.describe(
+                "are not Flink adapters",
+                javaClass ->
+                        FLINK_ADAPTERS.stream()
+                                .noneMatch(adapter -> javaClass.getName().startsWith(adapter.getName())));
+    }
 }

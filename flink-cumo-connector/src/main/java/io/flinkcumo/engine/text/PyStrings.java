@@ -7,29 +7,29 @@ package io.flinkcumo.engine.text;
  */
 final class PyStrings {
 
-  private PyStrings() {}
+    private PyStrings() {}
 
-  static boolean isSpace(int cp) {
-    return Character.isWhitespace(cp) || cp == 0x85 || cp == 0xA0 || cp == 0x2007 || cp == 0x202F;
-  }
-
-  static String strip(String s) {
-    return rstrip(lstrip(s));
-  }
-
-  static String lstrip(String s) {
-    int i = 0;
-    while (i < s.length() && isSpace(s.codePointAt(i))) {
-      i += Character.charCount(s.codePointAt(i));
+    static boolean isSpace(int cp) {
+        return Character.isWhitespace(cp) || cp == 0x85 || cp == 0xA0 || cp == 0x2007 || cp == 0x202F;
     }
-    return s.substring(i);
-  }
 
-  static String rstrip(String s) {
-    int end = s.length();
-    while (end > 0 && isSpace(s.codePointBefore(end))) {
-      end -= Character.charCount(s.codePointBefore(end));
+    static String strip(String s) {
+        return rstrip(lstrip(s));
     }
-    return s.substring(0, end);
-  }
+
+    static String lstrip(String s) {
+        int i = 0;
+        while (i < s.length() && isSpace(s.codePointAt(i))) {
+            i += Character.charCount(s.codePointAt(i));
+        }
+        return s.substring(i);
+    }
+
+    static String rstrip(String s) {
+        int end = s.length();
+        while (end > 0 && isSpace(s.codePointBefore(end))) {
+            end -= Character.charCount(s.codePointBefore(end));
+        }
+        return s.substring(0, end);
+    }
 }
