@@ -5,10 +5,6 @@ import io.flinkcumo.runtime.CumoOutcome;
 import io.flinkcumo.runtime.RoutingSummary;
 import java.util.Map;
 import org.apache.flink.table.annotation.DataTypeHint;
-import org.apache.flink.table.functions.FunctionContext;
-import org.apache.flink.table.functions.ScalarFunction;
-import org.apache.flink.table.functions.SpecializedFunction;
-import org.apache.flink.table.functions.UserDefinedFunction;
 import org.apache.flink.types.Row;
 
 /**
@@ -28,7 +24,7 @@ import org.apache.flink.types.Row;
  *
  * <p>Query fields as {@code d.answer}, {@code d.routing.vision.router_entropy}.
  */
-public class CumoAnswerDetailsFunction extends ScalarFunction implements SpecializedFunction {
+public class CumoAnswerDetailsFunction extends ModelScalarFunction {
 
     private static final long serialVersionUID = 1L;
 
@@ -41,8 +37,6 @@ public class CumoAnswerDetailsFunction extends ScalarFunction implements Special
     public static final String RESULT_TYPE = "ROW<answer STRING, tokens INT, latency_ms BIGINT, error STRING,"
             + " routing ROW<vision " + ROUTING + ", projector " + ROUTING + ", llm " + ROUTING + ">>";
 
-    private final FunctionSupport support;
-
     /** For {@code CREATE FUNCTION}: options come from the configuration or the job parameters. */
     public CumoAnswerDetailsFunction() {
         this(FunctionOptions.none());
@@ -54,7 +48,12 @@ public class CumoAnswerDetailsFunction extends ScalarFunction implements Special
     }
 
     CumoAnswerDetailsFunction(FunctionOptions options) {
-        this.support = new FunctionSupport(NAME, options);
+        super(NAME, options);
+    }
+
+    @Override
+    CumoAnswerDetailsFunction withOptions(FunctionOptions options) {
+        return new CumoAnswerDetailsFunction(options);
     }
 
     public @DataTypeHint(RESULT_TYPE) Row eval(byte[] image, String question) {
@@ -76,26 +75,6 @@ public class CumoAnswerDetailsFunction extends ScalarFunction implements Special
 
     private static Row toRow(RoutingSummary.Routing routing) {
         return routing == null ? null : Row.of(routing.layers(), routing.routerEntropy(), routing.topExpertShare());
-    }
-
-    @Override
-    public UserDefinedFunction specialize(SpecializedContext context) {
-        return new CumoAnswerDetailsFunction(support.options().withTableConfig(context.getConfiguration()));
-    }
-
-    @Override
-    public void open(FunctionContext context) throws Exception {
-        support.open(context);
-    }
-
-    @Override
-    public void close() {
-        support.close();
-    }
-
-    @Override
-    public boolean supportsConstantFolding() {
-        return false;
     }
 
     /**

@@ -2,10 +2,6 @@ package io.flinkcumo.udf;
 
 import java.util.Map;
 import org.apache.flink.table.annotation.DataTypeHint;
-import org.apache.flink.table.functions.FunctionContext;
-import org.apache.flink.table.functions.ScalarFunction;
-import org.apache.flink.table.functions.SpecializedFunction;
-import org.apache.flink.table.functions.UserDefinedFunction;
 import org.apache.flink.types.Row;
 
 /**
@@ -26,14 +22,12 @@ import org.apache.flink.types.Row;
  * 'io.flinkcumo.udf.CumoAnswerFunction'} with the options as {@code SET 'cumo.<option>'} or job
  * parameters (see {@link FunctionOptions}).
  */
-public class CumoAnswerFunction extends ScalarFunction implements SpecializedFunction {
+public class CumoAnswerFunction extends ModelScalarFunction {
 
     private static final long serialVersionUID = 1L;
 
     /** The name the module registers. */
     public static final String NAME = "cumo_answer";
-
-    private final FunctionSupport support;
 
     /** For {@code CREATE FUNCTION}: options come from the configuration or the job parameters. */
     public CumoAnswerFunction() {
@@ -46,7 +40,12 @@ public class CumoAnswerFunction extends ScalarFunction implements SpecializedFun
     }
 
     CumoAnswerFunction(FunctionOptions options) {
-        this.support = new FunctionSupport(NAME, options);
+        super(NAME, options);
+    }
+
+    @Override
+    CumoAnswerFunction withOptions(FunctionOptions options) {
+        return new CumoAnswerFunction(options);
     }
 
     public String eval(byte[] image, String question) {
@@ -55,26 +54,5 @@ public class CumoAnswerFunction extends ScalarFunction implements SpecializedFun
 
     public String eval(@DataTypeHint(SqlImages.HF_IMAGE) Row image, String question) {
         return support.await(support.ask(SqlImages.of(image), question)).answer();
-    }
-
-    @Override
-    public UserDefinedFunction specialize(SpecializedContext context) {
-        return new CumoAnswerFunction(support.options().withTableConfig(context.getConfiguration()));
-    }
-
-    @Override
-    public void open(FunctionContext context) throws Exception {
-        support.open(context);
-    }
-
-    @Override
-    public void close() {
-        support.close();
-    }
-
-    /** Never evaluated while planning: that would load the model in the client. */
-    @Override
-    public boolean supportsConstantFolding() {
-        return false;
     }
 }

@@ -7,10 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.table.annotation.DataTypeHint;
-import org.apache.flink.table.functions.FunctionContext;
-import org.apache.flink.table.functions.ScalarFunction;
-import org.apache.flink.table.functions.SpecializedFunction;
-import org.apache.flink.table.functions.UserDefinedFunction;
 import org.apache.flink.types.Row;
 
 /**
@@ -30,7 +26,7 @@ import org.apache.flink.types.Row;
  * gives NULL; failures follow {@code error-handling} (with {@code error-column}, {@code label} is
  * NULL and {@code error} says why).
  */
-public class CumoClassifyFunction extends ScalarFunction implements SpecializedFunction {
+public class CumoClassifyFunction extends ModelScalarFunction {
 
     private static final long serialVersionUID = 1L;
 
@@ -40,8 +36,6 @@ public class CumoClassifyFunction extends ScalarFunction implements SpecializedF
     /** The result type. */
     public static final String RESULT_TYPE = "ROW<label STRING, probability DOUBLE, probabilities MAP<STRING, DOUBLE>,"
             + " latency_ms BIGINT, error STRING>";
-
-    private final FunctionSupport support;
 
     /** For {@code CREATE FUNCTION}: options come from the configuration or the job parameters. */
     public CumoClassifyFunction() {
@@ -54,7 +48,12 @@ public class CumoClassifyFunction extends ScalarFunction implements SpecializedF
     }
 
     CumoClassifyFunction(FunctionOptions options) {
-        this.support = new FunctionSupport(NAME, options);
+        super(NAME, options);
+    }
+
+    @Override
+    CumoClassifyFunction withOptions(FunctionOptions options) {
+        return new CumoClassifyFunction(options);
     }
 
     public @DataTypeHint(RESULT_TYPE) Row eval(byte[] image, String question, String[] labels) {
@@ -83,26 +82,6 @@ public class CumoClassifyFunction extends ScalarFunction implements SpecializedF
         }
         String best = scores.best();
         return Row.of(best, scores.probability(best), probabilities, outcome.latencyMillis(), null);
-    }
-
-    @Override
-    public UserDefinedFunction specialize(SpecializedContext context) {
-        return new CumoClassifyFunction(support.options().withTableConfig(context.getConfiguration()));
-    }
-
-    @Override
-    public void open(FunctionContext context) throws Exception {
-        support.open(context);
-    }
-
-    @Override
-    public void close() {
-        support.close();
-    }
-
-    @Override
-    public boolean supportsConstantFolding() {
-        return false;
     }
 
     /**
