@@ -80,6 +80,9 @@ public final class CumoModel implements AutoCloseable {
 
     private static CumoModel load(Path dir, Device device, Precision precision, boolean training) throws IOException {
         CumoConfig config = CumoConfig.load(dir);
+        if (!device.isGpu()) {
+            CudaProbe.quietOnCpuOnlyHost();
+        }
         DataType type = precision.dataType(device);
         NDManager manager = NDManager.newBaseManager(device, "PyTorch");
         manager.setName("cumo-weights:" + dir.getFileName());

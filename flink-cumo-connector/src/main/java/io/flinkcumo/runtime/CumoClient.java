@@ -361,8 +361,10 @@ public final class CumoClient implements AutoCloseable {
             throw new CumoRequestException("CuMo failed on the row with " + row + ": " + reason, error);
         }
         if (loggedFailure.compareAndSet(false, true)) {
+            // one line at WARN; the stack trace only at DEBUG (a rejected row is data, not a bug)
             LOG.warn("CuMo failed on the row with {} ({}; error-handling={}, later failures are logged at"
-                    + " debug level and counted in the 'failures' metric)", row, reason, errorHandling, error);
+                    + " debug level and counted in the 'failures' metric)", row, reason, errorHandling);
+            LOG.debug("CuMo failed on the row with {}: {}", row, reason, error);
         } else {
             LOG.debug("CuMo failed on the row with {}: {}", row, reason, error);
         }

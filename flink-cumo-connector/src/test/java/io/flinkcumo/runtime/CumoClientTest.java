@@ -161,6 +161,24 @@ class CumoClientTest {
     }
 
     @Test
+    void rejectedRowsLogOneLineAtWarnAndTheStackTraceOnlyAtDebug() throws Exception {
+        try (io.flinkcumo.engine.LogCapture logs = io.flinkcumo.engine.LogCapture.of("DEBUG", CumoClient.class.getName());
+                CumoClient client = open("error-handling", "error-column")) {
+            for (int i = 0; i < 3; i++) {
+                assertThat(client.askAndWait(ImageRef.ofBytes(CumoTestData.CORRUPT), "Why?").error()).startsWith("invalid image");
+            }
+            List<io.flinkcumo.engine.LogCapture.Event> warns = logs.at("WARN");
+            assertThat(warns).as("one WARN for the first rejected row").hasSize(1);
+            assertThat(warns.get(0).thrown()).as("no stack trace at WARN").isNull();
+            assertThat(warns.get(0).message()).contains("invalid image").contains("error-handling=").doesNotContain("\n");
+            List<io.flinkcumo.engine.LogCapture.Event> debugs = logs.at("DEBUG").stream()
+                    .filter(e -> e.message().startsWith("CuMo failed on the row")).toList();
+            assertThat(debugs).as("every rejected row at DEBUG, with its stack").hasSize(3)
+                    .allSatisfy(e -> assertThat(e.thrown()).isNotNull());
+        }
+    }
+
+    @Test
     void pathOnlyImagesAreReadFromTheirFile() throws Exception {
         String name = EXPECTED.keySet().iterator().next();
         try (CumoClient client = open("error-handling", "error-column")) {
