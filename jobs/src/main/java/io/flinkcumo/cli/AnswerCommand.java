@@ -7,12 +7,13 @@ import io.flinkcumo.engine.CumoEngine;
 import io.flinkcumo.engine.CumoRequest;
 import io.flinkcumo.engine.CumoResult;
 import io.flinkcumo.engine.GenerationConfig;
+import io.flinkcumo.engine.image.ImageDecoder;
 import io.flinkcumo.engine.routing.LayerRouting;
+import io.flinkcumo.runtime.ImageFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -51,10 +52,8 @@ final class AnswerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         GenerationConfig config = new GenerationConfig(maxNewTokens, temperature, topP, topK, seed);
-        if (!Files.isRegularFile(image)) {
-            throw new IllegalArgumentException("image " + image + " does not exist or is not a file");
-        }
-        byte[] bytes = Files.readAllBytes(image);
+        // regular files only, read up to the decoder's byte limit: a FIFO or /dev/zero is refused, not read
+        byte[] bytes = ImageFiles.readRegularFile(image, ImageDecoder.Limits.DEFAULT.maxBytes());
         try (CumoEngine engine = model.load()) {
             CumoResult r = engine.answer(List.of(CumoRequest.of(image.getFileName().toString(), bytes, question, config))).get(0);
             System.out.println(json ? toJson(r) : r.answer());

@@ -22,7 +22,8 @@ public final class CumoCli {
 
     /** Runs the CLI and returns its exit code: 0 ok, 1 runtime error, 2 usage error. */
     public static int run(String... args) {
-        CommandLine cli = new CommandLine(new CumoCli()).setCaseInsensitiveEnumValuesAllowed(true);
+        // no picocli argument files: '--question @x' is the question "@x", never the options inside a file x
+        CommandLine cli = new CommandLine(new CumoCli()).setCaseInsensitiveEnumValuesAllowed(true).setExpandAtFiles(false);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("cumo " + cmd.getCommandName() + ": " + oneLine(e));
             if (Boolean.getBoolean("cumo.debug")) {

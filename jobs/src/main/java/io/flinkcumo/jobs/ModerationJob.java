@@ -12,6 +12,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.file.sink.FileSink;
 import org.apache.flink.connector.file.src.FileSource;
+import org.apache.flink.connector.file.src.enumerate.NonSplittingRecursiveEnumerator;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
@@ -156,6 +157,10 @@ public final class ModerationJob {
         Path dir = ParquetImageInput.absolute(options.inputDir);
         FileSource.FileSourceBuilder<ModerationInput> builder = FileSource.forBulkFileFormat(
                 new ImageFileFormat(dir, config.get(CumoRuntimeOptions.MAX_IMAGE_BYTES).getBytes()), dir);
+        if (!options.skipHiddenFiles) {
+            // Flink skips names starting with '.' or '_' by default: a moderation job must decide every file
+            builder.setFileEnumerator(() -> new NonSplittingRecursiveEnumerator(path -> true));
+        }
         if (options.watch != null) {
             builder.monitorContinuously(options.watch);
         }
@@ -172,7 +177,8 @@ public final class ModerationJob {
     /** {@code flink run -c io.flinkcumo.jobs.ModerationJob <job jar> --bootstrap-servers ... --model ...}. */
     public static void main(String[] args) throws Exception {
         ModerationOptions options = new ModerationOptions();
-        CommandLine cli = new CommandLine(options).setCommandName("ModerationJob").setCaseInsensitiveEnumValuesAllowed(true);
+        CommandLine cli = new CommandLine(options).setCommandName("ModerationJob").setCaseInsensitiveEnumValuesAllowed(true)
+                .setExpandAtFiles(false);
         try {
             cli.parseArgs(args);
             if (options.model == null) {
