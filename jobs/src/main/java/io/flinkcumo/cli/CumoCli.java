@@ -42,6 +42,16 @@ public final class CumoCli {
     /** The most specific message of an exception chain, on one line. */
     static String oneLine(Throwable e) {
         Throwable t = e;
+        // a failed Flink job ("Job execution failed.") wraps the reason: report the deepest cause
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof org.apache.flink.runtime.client.JobExecutionException) {
+                Throwable root = c;
+                while (root.getCause() != null) {
+                    root = root.getCause();
+                }
+                return "the Flink job failed: " + oneLine(root);
+            }
+        }
         while (t.getCause() != null && (t.getMessage() == null || t instanceof java.io.UncheckedIOException)) {
             t = t.getCause();
         }

@@ -155,6 +155,7 @@ public final class ModerationJob {
     private static DataStream<ModerationInput> fileSource(
             StreamExecutionEnvironment env, ModerationOptions options, Configuration config) {
         Path dir = ParquetImageInput.absolute(options.inputDir);
+        requireInputDir(dir, options);
         FileSource.FileSourceBuilder<ModerationInput> builder = FileSource.forBulkFileFormat(
                 new ImageFileFormat(dir, config.get(CumoRuntimeOptions.MAX_IMAGE_BYTES).getBytes()), dir);
         if (!options.skipHiddenFiles) {
@@ -165,6 +166,22 @@ public final class ModerationJob {
             builder.monitorContinuously(options.watch);
         }
         return env.fromSource(builder.build(), WatermarkStrategy.noWatermarks(), "files " + options.inputDir).uid("file-source");
+    }
+
+    /** The input directory exists and, for a one-shot run, holds at least one file: else one clear line. */
+    private static void requireInputDir(Path dir, ModerationOptions options) {
+        try {
+            org.apache.flink.core.fs.FileSystem fs = dir.getFileSystem();
+            if (!fs.exists(dir) || !fs.getFileStatus(dir).isDir()) {
+                throw new IllegalArgumentException("--input-dir " + options.inputDir + " does not exist or is not a directory");
+            }
+            org.apache.flink.core.fs.FileStatus[] children = fs.listStatus(dir);
+            if (options.watch == null && (children == null || children.length == 0)) {
+                throw new IllegalArgumentException("--input-dir " + options.inputDir + " is empty: there is nothing to moderate");
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot list --input-dir " + options.inputDir + ": " + e.getMessage(), e);
+        }
     }
 
     private static FileSink<String> jsonLines(Path dir) {
