@@ -82,8 +82,9 @@ public final class CumoClient implements AutoCloseable {
         this.template = Conversation.Template.byName(options.get(CumoRuntimeOptions.PROMPT_TEMPLATE));
         this.captionPrompt = options.get(CumoRuntimeOptions.CAPTION_PROMPT);
         this.imageFiles = new ImageFiles(
-                options.getOptional(CumoRuntimeOptions.IMAGE_BASE).orElse(List.of()),
-                options.get(CumoRuntimeOptions.MAX_IMAGE_BYTES).getBytes());
+                options.get(CumoRuntimeOptions.IMAGE_BASE),
+                options.get(CumoRuntimeOptions.MAX_IMAGE_BYTES).getBytes(),
+                new FlinkRemoteFiles());
         this.retries = options.get(CumoRuntimeOptions.RETRIES);
         this.errorHandling = options.get(CumoRuntimeOptions.ERROR_HANDLING);
         this.idPrefix = name + "-";

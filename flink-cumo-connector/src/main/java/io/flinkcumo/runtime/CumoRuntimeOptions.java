@@ -137,13 +137,13 @@ public final class CumoRuntimeOptions {
             ConfigOptions.key("image-base")
                     .stringType()
                     .asList()
-                    .noDefaultValue()
+                    .defaultValues()
                     .withDescription(
                             "Directories (or URIs such as s3://bucket/images) that image paths in data may be read"
                                     + " from, separated by ';'; relative paths resolve against the first. A path must"
                                     + " lie under one of them after resolving '..', file: URIs and symlinks, and must"
                                     + " be a regular file; anything else fails that row with an error naming the"
-                                    + " rule. Unset: image paths are refused and only image bytes are used.");
+                                    + " rule. Empty (the default): image paths are refused and only image bytes are used.");
 
     public static final ConfigOption<Duration> TIMEOUT =
             ConfigOptions.key("timeout")

@@ -12,8 +12,6 @@ import java.nio.file.Paths;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.core.fs.FileStatus;
-import org.apache.flink.core.fs.FileSystem;
 
 /**
  * Reads image files named by data (a Parquet row, a SQL path, a Kafka {@code image_path}) under the
@@ -39,19 +37,64 @@ public final class ImageFiles implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
+    /** Access to files of other file systems ({@code s3://}, {@code hdfs://}); Flink's in {@link FlinkRemoteFiles}. */
+    public interface RemoteFiles extends Serializable {
+        /** True for a directory. */
+        boolean isDirectory(URI uri) throws IOException;
+
+        /** The file's length as the file system reports it. */
+        long length(URI uri) throws IOException;
+
+        /** The file's bytes. */
+        InputStream open(URI uri) throws IOException;
+    }
+
+    /** No other file system: remote paths are refused. */
+    private static final RemoteFiles NO_REMOTE = new RemoteFiles() {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public boolean isDirectory(URI uri) throws IOException {
+            throw new IOException("no reader for " + uri.getScheme() + ": URIs here");
+        }
+
+        @Override
+        public long length(URI uri) throws IOException {
+            throw new IOException("no reader for " + uri.getScheme() + ": URIs here");
+        }
+
+        @Override
+        public InputStream open(URI uri) throws IOException {
+            throw new IOException("no reader for " + uri.getScheme() + ": URIs here");
+        }
+    };
+
     private final List<String> bases;
     private final long maxBytes;
+    private final RemoteFiles remoteFiles;
 
     /**
+     * Local files only: paths on other file systems are checked against the rule but not read.
+     *
      * @param bases directories (or URIs) images may be read from; the first resolves relative paths
      * @param maxBytes the most bytes read from one file
      */
     public ImageFiles(List<String> bases, long maxBytes) {
+        this(bases, maxBytes, NO_REMOTE);
+    }
+
+    /**
+     * @param bases directories (or URIs) images may be read from; the first resolves relative paths
+     * @param maxBytes the most bytes read from one file
+     * @param remoteFiles reads files of other file systems
+     */
+    public ImageFiles(List<String> bases, long maxBytes, RemoteFiles remoteFiles) {
         if (maxBytes <= 0) {
             throw new IllegalArgumentException("maxBytes must be positive, got " + maxBytes);
         }
         this.bases = bases == null ? List.of() : List.copyOf(bases);
         this.maxBytes = maxBytes;
+        this.remoteFiles = remoteFiles;
     }
 
     /** The allowed bases, as given. */
@@ -203,14 +246,11 @@ public final class ImageFiles implements Serializable {
 
     private byte[] readRemote(String path, URI uri) {
         try {
-            org.apache.flink.core.fs.Path p = new org.apache.flink.core.fs.Path(uri);
-            FileSystem fs = p.getFileSystem();
-            FileStatus status = fs.getFileStatus(p);
-            if (status.isDir()) {
+            if (remoteFiles.isDirectory(uri)) {
                 throw notRegular(path, "a directory");
             }
-            checkSize(path, status.getLen());
-            try (InputStream in = fs.open(p)) {
+            checkSize(path, remoteFiles.length(uri));
+            try (InputStream in = remoteFiles.open(uri)) {
                 return readBounded(path, in);
             }
         } catch (java.io.FileNotFoundException e) {
