@@ -112,7 +112,9 @@ public final class ParquetImageFormat implements BulkFormat<ImageRow, FileSource
 
     /** The directory images of {@code parquetFile} may be read from. */
     public static String imageBase(String imageBase, Path parquetFile) {
-        return imageBase != null ? ParquetImageInput.absolute(imageBase).toString() : parquetFile.getParent().toString();
+        Path base = imageBase != null ? ParquetImageInput.absolute(imageBase) : parquetFile.getParent();
+        String scheme = base.toUri().getScheme();
+        return scheme == null || scheme.equals("file") ? base.toUri().getPath() : base.toString();
     }
 
     static String oneLine(Throwable e) {
