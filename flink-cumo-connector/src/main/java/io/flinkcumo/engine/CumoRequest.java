@@ -35,8 +35,8 @@ public record CumoRequest(String id, List<byte[]> images, Conversation conversat
         if (image == null) {
             throw new IllegalArgumentException("the image is null");
         }
-        if (question == null || question.isBlank()) {
-            throw new IllegalArgumentException("the question is null or empty");
+        if (io.flinkcumo.engine.text.Blank.isBlank(question)) {
+            throw new IllegalArgumentException("the question is null or empty (only whitespace or invisible characters)");
         }
         return new CumoRequest(id, List.of(image), Conversation.singleTurn(question, 1), config);
     }

@@ -15,8 +15,8 @@ import java.util.Map;
  * {"id": "img-42", "image": "<base64 of the encoded PNG/JPEG/...>", "metadata": {"user": "u7"}}
  * }</pre>
  *
- * <p>with {@code image_path} (a path or URI the TaskManagers can read) instead of {@code image} for
- * images kept elsewhere; {@code id} and {@code metadata} are optional. Base64 {@code image} is also
+ * <p>with {@code image_path} (a path or URI the TaskManagers can read, under the {@code image-base}
+ * allow-list: see {@link ImageFiles}) instead of {@code image} for images kept elsewhere; {@code id} and {@code metadata} are optional. Base64 {@code image} is also
  * how Flink's {@code 'json'} format writes a {@code BYTES} column. Parsing never throws: a value
  * that is not such an object gives a message with no image and the {@link #error}, so the caller
  * can flag it instead of dropping it; an object with neither {@code image} nor {@code image_path}

@@ -9,8 +9,10 @@ import io.flinkcumo.engine.CumoEngine;
 import io.flinkcumo.engine.CumoRequest;
 import io.flinkcumo.engine.CumoResult;
 import io.flinkcumo.engine.GenerationConfig;
+import io.flinkcumo.engine.image.ImageDecoder;
 import io.flinkcumo.engine.routing.LayerRouting;
 import io.flinkcumo.engine.text.Conversation;
+import io.flinkcumo.runtime.ImageFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -79,10 +81,8 @@ final class AnswerCommand implements Callable<Integer> {
         }
         List<byte[]> bytes = new ArrayList<>();
         for (Path image : images) {
-            if (!Files.isRegularFile(image)) {
-                throw new IllegalArgumentException("image " + image + " does not exist or is not a file");
-            }
-            bytes.add(Files.readAllBytes(image));
+            // regular files only, read up to the decoder's byte limit: a FIFO or /dev/zero is refused, not read
+            bytes.add(ImageFiles.readRegularFile(image, ImageDecoder.Limits.DEFAULT.maxBytes()));
         }
         String id = images.isEmpty() ? "text" : images.get(0).getFileName().toString();
         try (CumoEngine engine = model.load()) {

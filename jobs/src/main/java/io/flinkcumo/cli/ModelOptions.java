@@ -61,8 +61,15 @@ final class ModelOptions {
         if (device.equals("cpu")) {
             return Device.cpu();
         }
-        if (device.matches("cuda:\\d+")) {
-            return Device.gpu(Integer.parseInt(device.substring(5)));
+        if (device.startsWith("cuda:")) {
+            io.flinkcumo.runtime.DeviceSpec spec;
+            try {
+                spec = io.flinkcumo.runtime.DeviceSpec.parse(device);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--device must be cpu or cuda:N with N a device index (at most 9 digits), got '"
+                        + device + "'");
+            }
+            return Device.gpu(spec.cudaIndex());
         }
         throw new IllegalArgumentException("--device must be cpu or cuda:N, got '" + device + "'");
     }
