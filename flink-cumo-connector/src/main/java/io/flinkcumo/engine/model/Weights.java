@@ -35,12 +35,19 @@ public final class Weights {
     private final DataType dataType;
     private final Set<String> used = new HashSet<>();
     private final Map<String, NDArray> loaded = new LinkedHashMap<>();
+    private final boolean int8Linear;
     private ByteBuffer staging = ByteBuffer.allocateDirect(0);
 
     public Weights(Checkpoint checkpoint, NDManager manager, DataType dataType) {
+        this(checkpoint, manager, dataType, false);
+    }
+
+    /** {@code int8Linear}: {@link #linear} weights are quantised to int8 with per-output-channel scales. */
+    public Weights(Checkpoint checkpoint, NDManager manager, DataType dataType, boolean int8Linear) {
         this.checkpoint = checkpoint;
         this.manager = manager;
         this.dataType = dataType;
+        this.int8Linear = int8Linear;
     }
 
     public DataType dataType() {
@@ -90,9 +97,29 @@ public final class Weights {
         }
     }
 
-    /** Loads a Linear layer {@code prefix.weight} [out, in] and, if {@code bias}, {@code prefix.bias} [out]. */
+    /**
+     * Loads a Linear layer {@code prefix.weight} [out, in] and, if {@code bias}, {@code prefix.bias}
+     * [out]. In int8 mode the weight is stored symmetric per output channel: scale_o = max|W_o| / 127,
+     * Q = round(W / scale) in [-127, 127].
+     */
     public Linear linear(String prefix, long out, long in, boolean bias) {
-        return new Linear(get(prefix + ".weight", out, in), bias ? get(prefix + ".bias", out) : null);
+        NDArray b = bias ? get(prefix + ".bias", out) : null;
+        NDArray w = get(prefix + ".weight", out, in);
+        if (!int8Linear) {
+            return new Linear(w, b);
+        }
+        String name = prefix + ".weight";
+        try (NDManager tmp = manager.newSubManager()) {
+            w.attach(tmp); // the float copy is freed when this block ends
+            NDArray scale = w.abs().max(new int[] {1}, true).maximum(Float.MIN_NORMAL).div(127f); // [out, 1]
+            NDArray q = w.div(scale).round().toType(DataType.INT8, false); // [out, in]
+            scale.attach(manager);
+            q.attach(manager);
+            q.setName(name);
+            scale.setName(name + ".scale");
+            loaded.put(name, q);
+            return new Linear(q, b, scale);
+        }
     }
 
     /** Every tensor loaded so far, by checkpoint name, in load order (the arrays themselves). */
