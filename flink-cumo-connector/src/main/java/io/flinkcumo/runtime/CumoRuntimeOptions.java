@@ -47,8 +47,9 @@ public final class CumoRuntimeOptions {
                     .enumType(Precision.class)
                     .defaultValue(Precision.AUTO)
                     .withDescription(
-                            "Weight and activation precision: 'fp32', 'fp16', or 'auto' (fp16 on CUDA, fp32 on"
-                                    + " the CPU).");
+                            "Weight and activation precision: 'fp32', 'fp16', 'int8' (weight-only: Linear weights"
+                                    + " int8 with per-output-channel scales, float32 compute, a quarter of the fp32"
+                                    + " weight memory), or 'auto' (fp16 on CUDA, fp32 on the CPU).");
 
     public static final ConfigOption<Integer> MAX_BATCH_SIZE =
             ConfigOptions.key("max-batch-size")

@@ -20,7 +20,8 @@ final class ModelOptions {
     @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda:N (default ${DEFAULT-VALUE}).")
     String device;
 
-    @Option(names = "--precision", defaultValue = "AUTO", description = "auto (fp32 on CPU, fp16 on GPU), fp32 or fp16.",
+    @Option(names = "--precision", defaultValue = "AUTO", description = "auto (fp32 on CPU, fp16 on GPU), fp32, fp16, or int8 (weight-only: int8 Linear weights with per-channel "
+                    + "scales, float32 compute; a quarter of the fp32 weight memory).",
             converter = PrecisionConverter.class)
     Precision precision;
 
