@@ -74,7 +74,7 @@ final class AnswerCommand implements Callable<Integer> {
         }
         Conversation turns = conversation != null
                 ? readConversation(conversation)
-                : Conversation.singleTurn(question, images.size());
+                : Conversation.singleTurn(CumoRequest.requireQuestion(question), images.size());
         if (turns.imageCount() != images.size()) {
             throw new IllegalArgumentException("the conversation has " + turns.imageCount() + " <image> placeholder(s) but "
                     + images.size() + " --image(s) were given");
