@@ -162,14 +162,7 @@ public final class ImageFiles implements Serializable {
         if (!underLocalBase(normalized, false)) {
             throw outside(path);
         }
-        Path real;
-        try {
-            real = normalized.toRealPath();
-        } catch (NoSuchFileException e) {
-            throw new CumoInputException("image file '" + path + "' does not exist");
-        } catch (IOException e) {
-            throw new CumoInputException("image file '" + path + "' cannot be resolved: " + e.getClass().getSimpleName());
-        }
+        Path real = realPath(normalized, path);
         if (!underLocalBase(real, true)) {
             throw outside(path);
         }
@@ -298,15 +291,18 @@ public final class ImageFiles implements Serializable {
      */
     public static byte[] readRegularFile(Path file, long maxBytes) {
         ImageFiles files = new ImageFiles(List.of("/"), maxBytes);
-        Path real;
+        return files.readLocal(file.toString(), realPath(file, file.toString()));
+    }
+
+    /** The file's real path (links resolved), or a one-line error that names it as {@code shown}. */
+    private static Path realPath(Path file, String shown) {
         try {
-            real = file.toRealPath();
+            return file.toRealPath();
         } catch (NoSuchFileException e) {
-            throw new CumoInputException("image file '" + file + "' does not exist");
+            throw new CumoInputException("image file '" + shown + "' does not exist");
         } catch (IOException e) {
-            throw new CumoInputException("image file '" + file + "' cannot be resolved: " + e.getClass().getSimpleName());
+            throw new CumoInputException("image file '" + shown + "' cannot be resolved: " + e.getClass().getSimpleName());
         }
-        return files.readLocal(file.toString(), real);
     }
 
     private static URI uriOf(String path) {
