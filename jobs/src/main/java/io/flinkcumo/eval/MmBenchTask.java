@@ -28,7 +28,7 @@ import java.util.TreeMap;
 public final class MmBenchTask implements BenchTask {
 
     static final String LETTERS = "ABCD";
-    static final String CN_SUFFIX = "请直接回答选项字母。";
+    public static final String CN_SUFFIX = "请直接回答选项字母。";
 
     private final boolean chinese;
 

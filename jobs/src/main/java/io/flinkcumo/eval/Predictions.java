@@ -40,14 +40,12 @@ public final class Predictions {
     }
 
     /** Writes {@code predictions} (by key) of {@code items}, in item order, skipping items without one. */
-    public static void write(Path file, List<BenchItem> items, Map<String, String> predictions) throws IOException {
-        try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            for (BenchItem item : items) {
-                String p = predictions.get(item.key());
-                if (p != null) {
-                    out.write(line(item, p));
-                    out.write('\n');
-                }
+    public static void write(Writer out, List<BenchItem> items, Map<String, String> predictions) throws IOException {
+        for (BenchItem item : items) {
+            String p = predictions.get(item.key());
+            if (p != null) {
+                out.write(line(item, p));
+                out.write('\n');
             }
         }
     }

@@ -72,6 +72,33 @@ public final class BenchData {
         return rows;
     }
 
+    /**
+     * {@code rows} with the task's answer-format suffix of every prompt replaced by {@code suffix}
+     * ({@code ""}: removed); {@code rows} itself when {@code suffix} is null.
+     */
+    public static List<Row> withSuffix(List<Row> rows, String suffix) {
+        if (suffix == null) {
+            return rows;
+        }
+        List<Row> out = new ArrayList<>();
+        for (Row r : rows) {
+            List<BenchItem> items = new ArrayList<>();
+            for (BenchItem i : r.items()) {
+                String prompt = i.prompt();
+                for (String known : List.of(BenchTask.SHORT_ANSWER, BenchTask.OPTION_LETTER, io.flinkcumo.eval.MmBenchTask.CN_SUFFIX)) {
+                    if (prompt.endsWith("\n" + known)) {
+                        prompt = prompt.substring(0, prompt.length() - known.length() - 1);
+                        break;
+                    }
+                }
+                prompt = suffix.isEmpty() ? prompt : prompt + "\n" + suffix;
+                items.add(new BenchItem(i.key(), i.ids(), prompt, i.category(), i.answer(), i.answers(), i.options(), i.group(), i.detail()));
+            }
+            out.add(new Row(r.file(), r.row(), items, r.error()));
+        }
+        return out;
+    }
+
     /** All items of {@code rows}, in order. */
     public static List<BenchItem> items(List<Row> rows) {
         List<BenchItem> items = new ArrayList<>();
