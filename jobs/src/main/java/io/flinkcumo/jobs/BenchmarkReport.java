@@ -149,6 +149,8 @@ public final class BenchmarkReport {
                 + "\nThis run: model `" + run.get("model") + "`, data `" + run.get("input") + "`"
                 + (((Number) run.get("limit")).longValue() > 0 ? ", first " + run.get("limit") + " rows" : "")
                 + ", " + score.metrics().get("questions") + " questions, template " + run.get("template")
+                + ("official".equals(run.get("suffix")) ? ", the task's prompt"
+                        : ", answer-format suffix replaced by \"" + run.get("suffix") + "\" (not the official prompt)")
                 + ", greedy, max " + run.get("max_new_tokens") + " new tokens.\n";
     }
 
