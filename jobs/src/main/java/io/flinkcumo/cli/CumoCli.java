@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
         subcommands = {
             AnswerCommand.class, CaptionCommand.class, ModerateCommand.class, ImagesToParquetCommand.class,
             InitTinyCommand.class, BenchCommand.class, UpcycleCommand.class, MakeShapesCommand.class,
-            TrainCommand.class, EvalCommand.class, CommandLine.HelpCommand.class
+            TrainCommand.class, EvalCommand.class, ScoreCommand.class, BenchmarkCommand.class,
+            CommandLine.HelpCommand.class
         })
 public final class CumoCli {
 

@@ -144,6 +144,25 @@ public final class ParquetImageInput implements Serializable {
         return new ParquetImageInput(counted, imageColumn, kind, imageType, hasId ? idColumn : null, idType);
     }
 
+    /**
+     * The Parquet files of {@code input} (a file, directory or glob, as {@link #resolve}), named as
+     * {@link #resolve} names them, without reading their footers ({@code rows} is 0).
+     */
+    public static List<InputFile> listFiles(String input) {
+        List<InputFile> files = new ArrayList<>();
+        try {
+            for (Listed f : list(input)) {
+                files.add(new InputFile(f.path.toString(), f.name, 0));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list input " + input + ": " + e.getMessage(), e);
+        }
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException("no Parquet files match input '" + input + "'");
+        }
+        return files;
+    }
+
     public List<InputFile> files() {
         return files;
     }

@@ -1,0 +1,46 @@
+package io.flinkcumo.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flinkcumo.jobs.BenchmarkJob;
+import io.flinkcumo.jobs.BenchmarkOptions;
+import io.flinkcumo.jobs.BenchmarkReport;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.HeartbeatManagerOptions;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code cumo benchmark}: one benchmark of the paper's Table 1 as a Flink batch job on an embedded MiniCluster. */
+@Command(name = "benchmark", mixinStandardHelpOptions = true,
+        description = "Run one benchmark of CuMo's Table 1 (lmms-lab Parquet layout) as a Flink batch job on an embedded"
+                + " MiniCluster and score it with the official rules: writes results.parquet, predictions.jsonl, summary.json,"
+                + " table.md and routing.arrow; prints the table and, as the last line, the summary as JSON.")
+final class BenchmarkCommand implements Callable<Integer> {
+
+    @Mixin
+    BenchmarkOptions options;
+
+    @Override
+    public Integer call() throws Exception {
+        Path model = options.model != null ? Path.of(options.model) : ModelOptions.bundledModel();
+        if (!Files.isDirectory(model)) {
+            throw new IllegalArgumentException("model directory " + model + " does not exist");
+        }
+        int parallelism = options.parallelism != null ? options.parallelism : 1;
+        if (parallelism < 1) {
+            throw new IllegalArgumentException("--parallelism must be >= 1, got " + parallelism);
+        }
+        options.parallelism = parallelism;
+        Configuration conf = new Configuration();
+        conf.set(HeartbeatManagerOptions.HEARTBEAT_INTERVAL, java.time.Duration.ofSeconds(1));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
+        Map<String, Object> summary = BenchmarkJob.run(env, options, model.toAbsolutePath().toString(), System.err);
+        System.out.print(Files.readString(Path.of(options.output).resolve(BenchmarkReport.TABLE)));
+        System.out.println(new ObjectMapper().writeValueAsString(summary));
+        return 0;
+    }
+}

@@ -1,0 +1,86 @@
+package io.flinkcumo.jobs;
+
+import io.flinkcumo.runtime.CumoClient;
+import io.flinkcumo.runtime.CumoOutcome;
+import io.flinkcumo.runtime.CumoRuntimeOptions;
+import io.flinkcumo.runtime.ErrorHandling;
+import io.flinkcumo.runtime.RoutedOutcome;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.functions.async.ResultFuture;
+import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
+
+/**
+ * Asks each {@link BenchmarkRequest}'s question about its image through the shared CuMo service
+ * (the caption job's client and micro-batching), always with one {@link BenchmarkAnswer}: a bad
+ * image, a model error or a timeout gives an answer line with the error, never a lost question.
+ * The prediction is the generated text stripped, as LLaVA's evaluation scripts store it.
+ */
+public class BenchmarkFunction extends RichAsyncFunction<BenchmarkRequest, BenchmarkAnswer> {
+
+    private static final long serialVersionUID = 1L;
+
+    private final Map<String, String> options;
+    private final boolean routing;
+    private transient CumoClient client;
+
+    public BenchmarkFunction(Map<String, String> options, boolean routing) {
+        Map<String, String> copy = new HashMap<>(options);
+        copy.put(CumoRuntimeOptions.ERROR_HANDLING.key(), ErrorHandling.ERROR_COLUMN.toString());
+        this.options = Map.copyOf(copy);
+        this.routing = routing;
+    }
+
+    @Override
+    public void open(OpenContext openContext) throws Exception {
+        client = CumoClient.open(Configuration.fromMap(options), getRuntimeContext());
+    }
+
+    @Override
+    public void asyncInvoke(BenchmarkRequest request, ResultFuture<BenchmarkAnswer> result) {
+        if (request.error != null) {
+            result.complete(List.of(failed(request, request.error, 0)));
+            return;
+        }
+        if (request.imageRef().isNull()) {
+            result.complete(List.of(failed(request, "the row has no image (neither bytes nor a path)", 0)));
+            return;
+        }
+        client.askWithRouting(request.imageRef(), request.prompt).whenComplete((outcome, error) -> {
+            if (error != null) {
+                result.complete(List.of(failed(request, "CuMo failed: " + error, 0)));
+            } else {
+                result.complete(List.of(answer(request, outcome)));
+            }
+        });
+    }
+
+    @Override
+    public void timeout(BenchmarkRequest request, ResultFuture<BenchmarkAnswer> result) {
+        result.complete(List.of(failed(request, "timed out waiting for CuMo (the async operator's timeout)", -1)));
+    }
+
+    private BenchmarkAnswer answer(BenchmarkRequest request, RoutedOutcome routed) {
+        CumoOutcome o = routed.outcome();
+        if (!o.succeeded()) {
+            return failed(request, o.error() != null ? o.error() : "no answer", o.latencyMillis());
+        }
+        return new BenchmarkAnswer(AnswerLog.line(request.key, request.row, o.answer().strip(), null, o.latencyMillis(),
+                o.generatedTokens(), routing ? routed.routing() : null), false);
+    }
+
+    private static BenchmarkAnswer failed(BenchmarkRequest request, String error, long latencyMs) {
+        return new BenchmarkAnswer(AnswerLog.line(request.key, request.row, null, error, latencyMs, null, null), true);
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (client != null) {
+            client.close();
+            client = null;
+        }
+    }
+}

@@ -1,0 +1,272 @@
+package io.flinkcumo.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.flinkcumo.arrow.ArrowBulkWriters;
+import io.flinkcumo.engine.text.Conversation;
+import io.flinkcumo.eval.BenchItem;
+import io.flinkcumo.eval.BenchTask;
+import io.flinkcumo.eval.Predictions;
+import io.flinkcumo.eval.TaskScore;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.flink.api.common.serialization.BulkWriter;
+import org.apache.flink.core.fs.FSDataOutputStream;
+import org.apache.flink.core.fs.FileSystem;
+import org.apache.flink.core.fs.Path;
+import org.apache.flink.table.data.GenericRowData;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.data.StringData;
+import org.apache.flink.table.types.logical.BigIntType;
+import org.apache.flink.table.types.logical.BooleanType;
+import org.apache.flink.table.types.logical.DoubleType;
+import org.apache.flink.table.types.logical.IntType;
+import org.apache.flink.table.types.logical.LogicalType;
+import org.apache.flink.table.types.logical.RowType;
+import org.apache.flink.table.types.logical.VarCharType;
+
+/**
+ * The benchmark job's outputs, written by the client from the answer log:
+ *
+ * <pre>
+ * OUT/results.parquet     one row per question ({@link #RESULTS_TYPE}), and one per bad data row
+ * OUT/predictions.jsonl   the answers in the format {@code cumo score} and the official converters read
+ * OUT/summary.json        the metrics (0-100), counts, the paper's numbers, the run's settings
+ * OUT/table.md            the paper's Table 1 numbers beside this run's
+ * OUT/routing.arrow       expert load per benchmark category ({@link #ROUTING_TYPE}), Arrow IPC
+ * </pre>
+ */
+public final class BenchmarkReport {
+
+    public static final String RESULTS = "results.parquet";
+    public static final String PREDICTIONS = "predictions.jsonl";
+    public static final String SUMMARY = "summary.json";
+    public static final String TABLE = "table.md";
+    public static final String ROUTING = "routing.arrow";
+
+    /** One row per question. */
+    public static final RowType RESULTS_TYPE = new RowType(false, List.of(
+            field("id", string(false), "the prediction's identity as JSON: {\"question_id\": ...} (MME with the question, MMBench index and rotation)"),
+            field("row", string(false), "<file>#<row>: where the question is in the input"),
+            field("category", string(false), "the category statistics are grouped by"),
+            field("prompt", string(true), "the whole prompt, template included (<image> stands for the image)"),
+            field("prediction", string(true), "CuMo's answer, stripped; null when the question failed"),
+            field("answer", string(true), "the ground truth (VQA: the annotators' answers joined by '|')"),
+            field("score", new DoubleType(true), "the official per-question score: 1/0, VQA soft accuracy in [0, 1]; null if not scored"),
+            field("correct", new BooleanType(true), "score == 1"),
+            field("latency_ms", new BigIntType(true), "from the call to the answer: reading, preprocessing, queueing, inference"),
+            field("generated_tokens", new IntType(true), "tokens generated, not counting a final EOS"),
+            field("error", string(true), "why there is no prediction (it counts as wrong), or null")));
+
+    /** One row per (category, MoE layer, expert): the expert load of a benchmark category. */
+    public static final RowType ROUTING_TYPE = new RowType(false, List.of(
+            field("task", string(false), "the benchmark"),
+            field("category", string(false), "the benchmark category ('all' for every question)"),
+            field("component", string(false), "vision (CLIP-MoE), projector (MLP-MoE) or llm (Mixtral blocks)"),
+            field("layer", new IntType(false), "layer index within the component"),
+            field("expert", new IntType(false), "expert index within the layer"),
+            field("questions", new BigIntType(false), "answered questions of the category"),
+            field("layer_tokens", new BigIntType(false), "tokens routed through the layer, summed over the questions"),
+            field("tokens_top1", new BigIntType(false), "tokens whose highest-probability expert is this one"),
+            field("tokens_topk", new BigIntType(false), "(token, slot) selections of this expert"),
+            field("top1_share", new DoubleType(false), "tokens_top1 / layer_tokens"),
+            field("mean_router_prob", new DoubleType(false), "the expert's router probability, mean over the category's tokens")));
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private BenchmarkReport() {}
+
+    private static RowType.RowField field(String name, LogicalType type, String description) {
+        return new RowType.RowField(name, type, description);
+    }
+
+    private static LogicalType string(boolean nullable) {
+        return new VarCharType(nullable, VarCharType.MAX_LENGTH);
+    }
+
+    /** Scores the answers and writes every output but {@code summary.json}'s wall time; returns the summary. */
+    public static Map<String, Object> write(Path out, BenchTask task, List<BenchData.Row> rows, Map<String, JsonNode> answers,
+            String template, boolean routing, Map<String, Object> run) throws IOException {
+        List<BenchItem> items = BenchData.items(rows);
+        Map<String, String> predictions = new HashMap<>();
+        long errored = 0;
+        for (BenchItem item : items) {
+            JsonNode a = answers.get(item.key());
+            if (a != null && a.hasNonNull("prediction")) {
+                predictions.put(item.key(), a.get("prediction").asText());
+            } else {
+                errored++;
+            }
+        }
+        TaskScore score = task.score(items, predictions);
+        Conversation.Template t = Conversation.Template.byName(template);
+        writeResults(new Path(out, RESULTS), task, rows, answers, score, t);
+        FileSystem fs = out.getFileSystem();
+        try (java.io.Writer w = new java.io.OutputStreamWriter(
+                fs.create(new Path(out, PREDICTIONS), FileSystem.WriteMode.OVERWRITE), StandardCharsets.UTF_8)) {
+            Predictions.write(w, items, predictions);
+        }
+        long badRows = rows.stream().filter(r -> r.error() != null).count();
+
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("task", task.name());
+        summary.put("rows", rows.size());
+        summary.put("questions", items.size());
+        summary.put("answered", predictions.size());
+        summary.put("errored", errored + badRows);
+        summary.put("bad_rows", badRows);
+        summary.put("headline", task.headline());
+        summary.put("score", score.metrics().get(task.headline()));
+        summary.put("metrics", score.metrics());
+        Map<String, Object> paper = new LinkedHashMap<>();
+        paper.put("cumo_mistral_7b", task.paper()[0]);
+        paper.put("cumo_mixtral_8x7b", task.paper()[1]);
+        summary.put("paper", paper);
+        summary.put("run", run);
+        writeText(fs, new Path(out, TABLE), table(task, score, run));
+        if (routing) {
+            writeRouting(new Path(out, ROUTING), task, items, answers);
+        }
+        writeJson(new Path(out, SUMMARY), summary);
+        return summary;
+    }
+
+    static String table(BenchTask task, TaskScore score, Map<String, Object> run) {
+        Object value = score.metrics().get(task.headline());
+        String ours = value instanceof Number n ? String.format(Locale.ROOT, "%.1f", n.doubleValue()) : "-";
+        return "| Benchmark | Metric | CuMo-Mistral-7B (paper) | CuMo-Mixtral-8x7B (paper) | This run |\n"
+                + "|---|---|---:|---:|---:|\n"
+                + String.format(Locale.ROOT, "| %s | %s | %.1f | %.1f | %s |%n", task.name(), task.headline(), task.paper()[0],
+                        task.paper()[1], ours)
+                + "\nThis run: model `" + run.get("model") + "`, data `" + run.get("input") + "`"
+                + (((Number) run.get("limit")).longValue() > 0 ? ", first " + run.get("limit") + " rows" : "")
+                + ", " + score.metrics().get("questions") + " questions, template " + run.get("template")
+                + ("official".equals(run.get("suffix")) ? ", the task's prompt"
+                        : ", answer-format suffix replaced by \"" + run.get("suffix") + "\" (not the official prompt)")
+                + ", greedy, max " + run.get("max_new_tokens") + " new tokens.\n";
+    }
+
+    private static void writeResults(Path file, BenchTask task, List<BenchData.Row> rows, Map<String, JsonNode> answers,
+            TaskScore score, Conversation.Template template) throws IOException {
+        FileSystem fs = file.getFileSystem();
+        try (FSDataOutputStream stream = fs.create(file, FileSystem.WriteMode.OVERWRITE)) {
+            BulkWriter<RowData> writer = CaptionFilesSink.parquet(RESULTS_TYPE).create(stream);
+            for (BenchData.Row row : rows) {
+                String where = row.file() + "#" + row.row();
+                if (row.error() != null) {
+                    writer.addElement(GenericRowData.of(s("{\"row\":\"" + where.replace("\"", "\\\"") + "\"}"), s(where), s("all"),
+                            null, null, null, null, null, null, null, s(row.error())));
+                    continue;
+                }
+                for (BenchItem item : row.items()) {
+                    JsonNode a = answers.get(item.key());
+                    String prediction = a != null && a.hasNonNull("prediction") ? a.get("prediction").asText() : null;
+                    String error = prediction != null ? null
+                            : a != null && a.hasNonNull("error") ? a.get("error").asText() : "not answered";
+                    Double itemScore = score.perItem().get(item.key());
+                    String truth = item.answer() != null ? item.answer() : item.answers().isEmpty() ? null : String.join("|", item.answers());
+                    if (truth != null && !item.options().isEmpty() && task.name().equals("sqa_img")) {
+                        truth = String.valueOf((char) ('A' + Integer.parseInt(truth)));
+                    }
+                    writer.addElement(GenericRowData.of(
+                            s(JSON.writeValueAsString(item.ids())), s(where), s(item.category()),
+                            s(Conversation.singleTurn(template, item.prompt(), 1).prompt()),
+                            s(prediction), s(truth), itemScore, itemScore == null ? null : itemScore == 1.0,
+                            a != null && a.has("latency_ms") ? a.get("latency_ms").asLong() : null,
+                            a != null && a.has("generated_tokens") ? a.get("generated_tokens").asInt() : null,
+                            s(error)));
+                }
+            }
+            writer.finish();
+        }
+    }
+
+    /** Sums each (category, component, layer)'s expert counts over the answered questions, plus category 'all'. */
+    private static void writeRouting(Path file, BenchTask task, List<BenchItem> items, Map<String, JsonNode> answers) throws IOException {
+        // category -> "component/layer" -> accumulator
+        Map<String, Map<String, Load>> loads = new TreeMap<>();
+        for (BenchItem item : items) {
+            JsonNode a = answers.get(item.key());
+            if (a == null || !a.hasNonNull("prediction") || !a.has("routing")) {
+                continue;
+            }
+            for (String category : item.category().equals("all") ? List.of("all") : List.of(item.category(), "all")) {
+                Map<String, Load> layers = loads.computeIfAbsent(category, k -> new TreeMap<>());
+                for (JsonNode l : a.get("routing")) {
+                    String component = l.get(0).asText();
+                    int layer = l.get(1).asInt();
+                    Load load = layers.computeIfAbsent(String.format(Locale.ROOT, "%s/%04d", component, layer),
+                            k -> new Load(component, layer, l.get(3).size()));
+                    load.add(l);
+                }
+            }
+        }
+        FileSystem fs = file.getFileSystem();
+        try (FSDataOutputStream stream = fs.create(file, FileSystem.WriteMode.OVERWRITE)) {
+            BulkWriter<RowData> writer = ArrowBulkWriters.forRowType(ROUTING_TYPE).create(stream);
+            for (Map.Entry<String, Map<String, Load>> c : loads.entrySet()) {
+                for (Load load : c.getValue().values()) {
+                    for (int e = 0; e < load.top1.length; e++) {
+                        writer.addElement(GenericRowData.of(s(task.name()), s(c.getKey()), s(load.component), load.layer, e,
+                                load.questions, load.tokens, load.top1[e], load.topk[e],
+                                load.tokens == 0 ? 0.0 : (double) load.top1[e] / load.tokens,
+                                load.tokens == 0 ? 0.0 : load.probTokens[e] / load.tokens));
+                    }
+                }
+            }
+            writer.finish();
+        }
+    }
+
+    /** One layer's summed counts over a category's questions. */
+    private static final class Load {
+        final String component;
+        final int layer;
+        long questions;
+        long tokens;
+        final long[] top1;
+        final long[] topk;
+        final double[] probTokens;
+
+        Load(String component, int layer, int experts) {
+            this.component = component;
+            this.layer = layer;
+            this.top1 = new long[experts];
+            this.topk = new long[experts];
+            this.probTokens = new double[experts];
+        }
+
+        void add(JsonNode l) {
+            long t = l.get(2).asLong();
+            questions++;
+            tokens += t;
+            for (int e = 0; e < top1.length; e++) {
+                top1[e] += l.get(3).get(e).asLong();
+                topk[e] += l.get(4).get(e).asLong();
+                probTokens[e] += l.get(5).get(e).asDouble() * t;
+            }
+        }
+    }
+
+    private static StringData s(String v) {
+        return v == null ? null : StringData.fromString(v);
+    }
+
+    static void writeJson(Path file, Object value) throws IOException {
+        writeText(file.getFileSystem(), file, JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(value) + "\n");
+    }
+
+    private static void writeText(FileSystem fs, Path file, String text) throws IOException {
+        try (OutputStream out = fs.create(file, FileSystem.WriteMode.OVERWRITE)) {
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+}
