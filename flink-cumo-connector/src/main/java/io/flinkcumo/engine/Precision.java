@@ -25,6 +25,15 @@ public enum Precision {
         return this == INT8;
     }
 
+    /** Bytes per element of a stored Linear weight on {@code device}. */
+    public int linearWeightBytes(Device device) {
+        return switch (this) {
+            case INT8 -> 1;
+            case BF16 -> 2;
+            default -> dataType(device).getNumOfBytes();
+        };
+    }
+
     /** The concrete data type for {@code device}. */
     public DataType dataType(Device device) {
         return switch (this) {
