@@ -93,7 +93,7 @@ public final class CumoModel implements AutoCloseable {
         NDManager manager = NDManager.newBaseManager(device, "PyTorch");
         manager.setName("cumo-weights:" + dir.getFileName());
         try (Checkpoint checkpoint = Checkpoint.open(dir)) {
-            Weights w = new Weights(checkpoint, manager, type, precision.int8Weights());
+            Weights w = new Weights(checkpoint, manager, type, precision);
             Generator generator = build(config, w, manager, training);
             w.checkAllUsed();
             return new CumoModel(config, device, type, manager, generator, w.loaded());

@@ -53,19 +53,23 @@ public final class PhaseCost {
     /**
      * Bytes one decode step reads for {@code rows} rows at context length {@code context}: every
      * decoder weight once per step (a Mixtral layer: the experts used, at most all of them), the
-     * lm_head, and each row's K/V cache. {@code elementBytes}: 4 for float32.
+     * lm_head, and each row's K/V cache. {@code linearBytes}: bytes per element of the decoder's
+     * Linear weights (attention projections, MLP and expert matrices: 4 for float32, 2 for bf16, 1
+     * for int8); {@code elementBytes}: of everything else (norms, routers, lm_head, the K/V cache).
      */
-    public static double decodeBytesPerStep(CumoConfig c, int rows, double context, int elementBytes) {
+    public static double decodeBytesPerStep(CumoConfig c, int rows, double context, int linearBytes, int elementBytes) {
         CumoConfig.Llm l = c.llm();
         double h = l.hiddenSize();
         double q = (double) l.numAttentionHeads() * l.headDim();
         double kv = (double) l.numKeyValueHeads() * l.headDim();
         double attention = h * (q + 2 * kv) + q * h;
         double expert = 3 * h * l.intermediateSize();
-        double mlp = l.isMoe() ? Math.min(l.numLocalExperts(), (double) rows * l.numExpertsPerTok()) * expert + h * l.numLocalExperts() : expert;
-        double weights = l.numHiddenLayers() * (attention + mlp + 2 * h) + h + h * l.vocabSize();
+        double mlp = l.isMoe() ? Math.min(l.numLocalExperts(), (double) rows * l.numExpertsPerTok()) * expert : expert;
+        double router = l.isMoe() ? h * l.numLocalExperts() : 0;
+        double linear = l.numHiddenLayers() * (attention + mlp);
+        double other = l.numHiddenLayers() * (router + 2 * h) + h + h * l.vocabSize();
         double cache = (double) rows * l.numHiddenLayers() * 2 * kv * context;
-        return elementBytes * (weights + cache);
+        return linearBytes * linear + elementBytes * (other + cache);
     }
 
     private static int crops(CumoConfig c) {

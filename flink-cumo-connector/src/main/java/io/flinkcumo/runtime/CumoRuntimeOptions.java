@@ -49,7 +49,9 @@ public final class CumoRuntimeOptions {
                     .withDescription(
                             "Weight and activation precision: 'fp32', 'fp16', 'int8' (weight-only: Linear weights"
                                     + " int8 with per-output-channel scales, float32 compute, a quarter of the fp32"
-                                    + " weight memory), or 'auto' (fp16 on CUDA, fp32 on the CPU).");
+                                    + " weight memory), 'bf16' (Linear weights and their matmuls in bfloat16, float32"
+                                    + " elsewhere: half the fp32 weight memory, fast on CPUs with avx512_bf16 or AMX), or"
+                                    + " 'auto' (fp16 on CUDA, fp32 on the CPU).");
 
     public static final ConfigOption<Integer> MAX_BATCH_SIZE =
             ConfigOptions.key("max-batch-size")

@@ -55,16 +55,21 @@ class PhaseCostTest {
         // cross-check against the tensors a real checkpoint holds: decoder layers, final norm, lm_head
         try (CumoModel model = CumoModel.load(Conformance.dir().resolve("tiny-mistral"))) {
             long elements = 0;
+            long linear = 0; // the Linear weights bf16/int8 store narrower
             for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
                 String n = e.getKey();
                 if (n.startsWith("model.layers.") || n.equals("model.norm.weight") || n.equals("lm_head.weight")) {
                     elements += e.getValue().getShape().size();
                 }
+                if (n.startsWith("model.layers.") && n.endsWith("_proj.weight")) {
+                    linear += e.getValue().getShape().size();
+                }
             }
-            assertThat(PhaseCost.decodeBytesPerStep(model.config(), 1, 0, 4)).isEqualTo(4.0 * elements);
+            assertThat(PhaseCost.decodeBytesPerStep(model.config(), 1, 0, 4, 4)).isEqualTo(4.0 * elements);
+            assertThat(PhaseCost.decodeBytesPerStep(model.config(), 1, 0, 2, 4)).isEqualTo(4.0 * elements - 2.0 * linear);
             CumoConfig.Llm l = model.config().llm();
             double cachePerRowAndPosition = 4.0 * l.numHiddenLayers() * 2 * l.numKeyValueHeads() * l.headDim();
-            assertThat(PhaseCost.decodeBytesPerStep(model.config(), 3, 100, 4))
+            assertThat(PhaseCost.decodeBytesPerStep(model.config(), 3, 100, 4, 4))
                     .isCloseTo(4.0 * elements + 3 * 100 * cachePerRowAndPosition, within(1e-6));
         }
     }

@@ -8,6 +8,7 @@ import io.flinkcumo.engine.CumoRequest;
 import io.flinkcumo.engine.CumoResult;
 import io.flinkcumo.engine.GenerationConfig;
 import io.flinkcumo.engine.PhaseCost;
+import io.flinkcumo.engine.Precision;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -105,7 +106,9 @@ final class BenchCommand implements Callable<Integer> {
             ObjectMapper json = new ObjectMapper();
             CumoConfig c = engine.model().config();
             int elementBytes = engine.model().dataType().getNumOfBytes();
-            Roofline peak = roofline ? Roofline.measure(gemmSize, 256L << 20, 5) : null;
+            int linearBytes = model.precision.linearWeightBytes(model.parseDevice());
+            boolean bf16 = model.precision.bf16Weights();
+            Roofline peak = roofline ? Roofline.measure(gemmSize, 256L << 20, 5, bf16) : null;
             if (peak != null) {
                 ObjectNode r = json.createObjectNode();
                 r.put("bench", "roofline");
@@ -114,6 +117,9 @@ final class BenchCommand implements Callable<Integer> {
                 r.put("threads", peak.threads());
                 r.put("gemm_n", peak.gemmSize());
                 r.put("gemm_fp32_gflops", round(peak.gemmGflops()));
+                if (bf16) {
+                    r.put("gemm_bf16_gflops", round(peak.gemmBf16Gflops()));
+                }
                 r.put("memory_gbps", round(peak.memoryGbps()));
                 System.out.println(json.writeValueAsString(r));
             }
@@ -146,13 +152,14 @@ final class BenchCommand implements Callable<Integer> {
                         longest = Math.max(longest, r.promptPositions());
                     }
                     for (int step = 0; step < results.get(0).timings().decodeSteps(); step++) {
-                        decodeBytes += PhaseCost.decodeBytesPerStep(c, b, longest + step, elementBytes);
+                        decodeBytes += PhaseCost.decodeBytesPerStep(c, b, longest + step, linearBytes, elementBytes);
                     }
                     done += b;
                 }
                 double wall = (System.nanoTime() - wall0) / 1e9;
                 ObjectNode o = json.createObjectNode();
-                o.put("impl", "flink-cumo-djl-" + engine.model().dataType().toString().toLowerCase());
+                o.put("impl", "flink-cumo-djl-" + (model.precision == Precision.AUTO ? engine.model().dataType().toString() : model.precision.name())
+                        .toLowerCase(java.util.Locale.ROOT));
                 o.put("threads", Runtime.getRuntime().availableProcessors());
                 o.put("model", engine.model().config().modelType() + ":" + model.modelDir().getFileName());
                 o.put("batch", batch);
@@ -170,11 +177,12 @@ final class BenchCommand implements Callable<Integer> {
                 split.put("prefill", round(prefill));
                 split.put("decode", round(decode));
                 if (peak != null) {
+                    double gemmPeak = bf16 ? peak.gemmBf16Gflops() : peak.gemmGflops(); // the matmul the phases run
                     ObjectNode r = o.putObject("roofline");
                     r.put("vision_projector_gflops", round(visionFlops / vision / 1e9));
-                    r.put("vision_projector_of_gemm_peak", round(visionFlops / vision / 1e9 / peak.gemmGflops()));
+                    r.put("vision_projector_of_gemm_peak", round(visionFlops / vision / 1e9 / gemmPeak));
                     r.put("prefill_gflops", round(prefillFlops / prefill / 1e9));
-                    r.put("prefill_of_gemm_peak", round(prefillFlops / prefill / 1e9 / peak.gemmGflops()));
+                    r.put("prefill_of_gemm_peak", round(prefillFlops / prefill / 1e9 / gemmPeak));
                     r.put("decode_gbps", round(decode == 0 ? 0 : decodeBytes / decode / 1e9));
                     r.put("decode_of_memory_peak", round(decode == 0 ? 0 : decodeBytes / decode / 1e9 / peak.memoryGbps()));
                 }

@@ -20,8 +20,9 @@ final class ModelOptions {
     @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda:N (default ${DEFAULT-VALUE}).")
     String device;
 
-    @Option(names = "--precision", defaultValue = "AUTO", description = "auto (fp32 on CPU, fp16 on GPU), fp32, fp16, or int8 (weight-only: int8 Linear weights with per-channel "
-                    + "scales, float32 compute; a quarter of the fp32 weight memory).",
+    @Option(names = "--precision", defaultValue = "AUTO", description = "auto (fp32 on CPU, fp16 on GPU), fp32, fp16, int8 (weight-only: int8 Linear weights with per-channel "
+                    + "scales, float32 compute; a quarter of the fp32 weight memory) or bf16 (bfloat16 Linear weights and matmuls, "
+                    + "float32 elsewhere; half the fp32 weight memory, fast on CPUs with avx512_bf16 or AMX).",
             converter = PrecisionConverter.class)
     Precision precision;
 
@@ -31,7 +32,7 @@ final class ModelOptions {
             try {
                 return Precision.valueOf(value.toUpperCase(java.util.Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new picocli.CommandLine.TypeConversionException("expected auto, fp32 or fp16, got '" + value + "'");
+                throw new picocli.CommandLine.TypeConversionException("expected auto, fp32, fp16, int8 or bf16, got '" + value + "'");
             }
         }
     }

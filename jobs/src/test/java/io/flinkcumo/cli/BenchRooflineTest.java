@@ -40,6 +40,21 @@ class BenchRooflineTest {
     }
 
     @Test
+    void aBf16RunIsMeasuredAgainstTheBf16MatmulPeak() throws Exception {
+        CliRun run = CliRun.of("bench", "--precision", "bf16", "--batch", "1", "--requests", "1", "--max-new-tokens", "2", "--gemm-size", "256");
+        assertThat(run.code()).as(run.err()).isZero();
+        String[] lines = run.out().strip().split("\n");
+        ObjectMapper json = new ObjectMapper();
+        JsonNode peak = json.readTree(lines[0]);
+        assertThat(peak.get("gemm_bf16_gflops").asDouble()).isPositive();
+        JsonNode batch = json.readTree(lines[1]);
+        assertThat(batch.get("impl").asText()).isEqualTo("flink-cumo-djl-bf16");
+        JsonNode r = batch.get("roofline");
+        assertThat(r.get("vision_projector_of_gemm_peak").asDouble())
+                .isCloseTo(r.get("vision_projector_gflops").asDouble() / peak.get("gemm_bf16_gflops").asDouble(), within(0.01));
+    }
+
+    @Test
     void noRooflineSkipsTheMeasurement() {
         CliRun run = CliRun.of("bench", "--batch", "1", "--requests", "1", "--max-new-tokens", "2", "--no-roofline");
         assertThat(run.code()).as(run.err()).isZero();

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.flinkcumo.engine.Precision;
 import io.flinkcumo.engine.safetensors.Checkpoint;
 import io.flinkcumo.engine.safetensors.SafetensorsException;
 import io.flinkcumo.engine.safetensors.TensorInfo;
@@ -36,19 +37,24 @@ public final class Weights {
     private final Set<String> used = new HashSet<>();
     private final Map<String, NDArray> loaded = new LinkedHashMap<>();
     private final boolean int8Linear;
+    private final BFloat16 bf16Linear;
     private ByteBuffer staging = ByteBuffer.allocateDirect(0);
     private ByteBuffer int8Staging = ByteBuffer.allocateDirect(0);
 
     public Weights(Checkpoint checkpoint, NDManager manager, DataType dataType) {
-        this(checkpoint, manager, dataType, false);
+        this(checkpoint, manager, dataType, Precision.FP32);
     }
 
-    /** {@code int8Linear}: {@link #linear} weights are quantised to int8 with per-output-channel scales. */
-    public Weights(Checkpoint checkpoint, NDManager manager, DataType dataType, boolean int8Linear) {
+    /**
+     * {@link Precision#INT8}: {@link #linear} weights are quantised to int8 with per-output-channel
+     * scales; {@link Precision#BF16}: they are held as bfloat16 (see {@link BFloat16}).
+     */
+    public Weights(Checkpoint checkpoint, NDManager manager, DataType dataType, Precision precision) {
         this.checkpoint = checkpoint;
         this.manager = manager;
         this.dataType = dataType;
-        this.int8Linear = int8Linear;
+        this.int8Linear = precision.int8Weights();
+        this.bf16Linear = precision.bf16Weights() ? new BFloat16(manager) : null;
     }
 
     public DataType dataType() {
@@ -110,10 +116,18 @@ public final class Weights {
     /**
      * Loads a Linear layer {@code prefix.weight} [out, in] and, if {@code bias}, {@code prefix.bias}
      * [out]. In int8 mode the weight is stored symmetric per output channel: scale_o = max|W_o| / 127,
-     * Q = round(W / scale) in [-127, 127].
+     * Q = round(W / scale) in [-127, 127]. In bf16 mode it is rounded to bfloat16 by libtorch.
      */
     public Linear linear(String prefix, long out, long in, boolean bias) {
         String name = prefix + ".weight";
+        if (bf16Linear != null) {
+            NDArray b = bias ? get(prefix + ".bias", out) : null; // before the weight: both use the staging buffer
+            try (NDManager tmp = manager.newSubManager()) {
+                NDArray staged = tmp.create(staged(name, out, in), new Shape(out, in), DataType.FLOAT32); // aliases staging
+                NDArray w = bf16Linear.toBFloat16(staged); // [out, in] bfloat16, libtorch-owned
+                return new Linear(keep(name, w), b, null, bf16Linear);
+            }
+        }
         if (!int8Linear) {
             return new Linear(get(name, out, in), bias ? get(prefix + ".bias", out) : null);
         }
@@ -144,7 +158,7 @@ public final class Weights {
             NDArray scale = tmp.create(scales, new Shape(out, 1)).duplicate(); // [out, 1]
             scale.attach(manager);
             scale.setName(name + ".scale");
-            return new Linear(keep(name, qOwned), b, scale);
+            return new Linear(keep(name, qOwned), b, scale, null);
         }
     }
 
