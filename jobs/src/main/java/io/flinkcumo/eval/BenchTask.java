@@ -15,6 +15,12 @@ public interface BenchTask {
     /** LLaVA's suffix for multiple choice (MMBench-EN, ScienceQA). */
     String OPTION_LETTER = "Answer with the option's letter from the given choices directly.";
 
+    /**
+     * The {@link BenchItem#detail} key of a multi-image task's item: the image columns it shows, in
+     * order, comma-separated; a column holding a list of images gives all of them.
+     */
+    String IMAGES = "images";
+
     /** The name on the command line ({@code --task}). */
     String name();
 
@@ -30,6 +36,14 @@ public interface BenchTask {
     /** Most tokens generated per answer. */
     default int maxNewTokens() {
         return 128;
+    }
+
+    /**
+     * Whether the task's questions show the images their items name ({@link #IMAGES}: a list column,
+     * several columns) rather than the one {@code --image-column}.
+     */
+    default boolean multiImage() {
+        return false;
     }
 
     /** The headline metric's key in {@link TaskScore#metrics()}, compared with the paper's number. */

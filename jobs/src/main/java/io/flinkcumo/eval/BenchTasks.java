@@ -9,7 +9,7 @@ public final class BenchTasks {
 
     private static final List<BenchTask> ALL = List.of(
             new ScienceQaTask(), new TextVqaTask(), new GqaTask(), new PopeTask(), new MmeTask(),
-            new MmBenchTask(false), new MmBenchTask(true), new Vqav2Task());
+            new MmBenchTask(false), new MmBenchTask(true), new Vqav2Task(), new SeedTask(), new MmmuTask());
 
     private BenchTasks() {}
 

@@ -55,7 +55,9 @@ public final class BenchData {
         long position = 0;
         for (ParquetImageInput.InputFile file : ParquetImageInput.listFiles(input)) {
             long inFile = 0;
-            for (Map<String, Object> values : rows(new Path(file.path()), imageColumn)) {
+            java.util.function.Predicate<Type> skip = task.multiImage()
+                    ? BenchData::isImageType : t -> t.getName().equals(imageColumn);
+            for (Map<String, Object> values : rows(new Path(file.path()), skip)) {
                 if (limit > 0 && position >= limit) {
                     return rows;
                 }
@@ -108,32 +110,75 @@ public final class BenchData {
 
     /** Every row of one file, all columns but {@code skipColumn}. */
     static List<Map<String, Object>> rows(Path file, String skipColumn) throws IOException {
+        return rows(file, t -> t.getName().equals(skipColumn));
+    }
+
+    /** Every row of one file, all columns but those {@code skip} accepts. */
+    static List<Map<String, Object>> rows(Path file, java.util.function.Predicate<Type> skip) throws IOException {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        forEachRow(file, skip, (position, values) -> rows.add(values));
+        return rows;
+    }
+
+    /** What is done with each row of a file. */
+    @FunctionalInterface
+    interface RowConsumer {
+        void accept(long position, Map<String, Object> values) throws IOException;
+    }
+
+    /**
+     * Reads one file row by row (a row group at a time), all columns but those {@code skip}
+     * accepts: lists as {@code List}, structs as {@code Map}, binary as {@code byte[]}.
+     *
+     * @throws IllegalArgumentException if the file is not Parquet or is corrupt
+     */
+    static void forEachRow(Path file, java.util.function.Predicate<Type> skip, RowConsumer consumer) throws IOException {
         FileSystem fs = file.getFileSystem();
         long length = fs.getFileStatus(file).getLen();
-        List<Map<String, Object>> rows = new ArrayList<>();
         try (FSDataInputStream in = fs.open(file);
                 ParquetFileReader reader = ParquetFileReader.open(new ParquetInputFile(in, length))) {
             MessageType schema = reader.getFooter().getFileMetaData().getSchema();
             List<Type> fields = new ArrayList<>();
             for (Type f : schema.getFields()) {
-                if (!f.getName().equals(skipColumn)) {
+                if (!skip.test(f)) {
                     fields.add(f);
                 }
             }
             MessageType projection = new MessageType(schema.getName(), fields);
             reader.setRequestedSchema(projection);
             PageReadStore pages;
+            long position = 0;
             while ((pages = reader.readNextRowGroup()) != null) {
                 RecordReader<Group> records = new ColumnIOFactory().getColumnIO(projection, schema)
                         .getRecordReader(pages, new GroupRecordConverter(projection));
                 for (long i = 0; i < pages.getRowCount(); i++) {
-                    rows.add(struct(projection, records.read()));
+                    consumer.accept(position++, struct(projection, records.read()));
                 }
             }
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("cannot read " + file + " as Parquet: " + e.getMessage(), e);
         }
-        return rows;
+    }
+
+    /**
+     * Whether a column holds images: the Hugging Face image struct (a group with a binary {@code
+     * bytes} field), or a list of them (the {@code Sequence(Image)} of SEED-Bench).
+     */
+    static boolean isImageType(Type type) {
+        if (type.isPrimitive()) {
+            return false;
+        }
+        GroupType g = type.asGroupType();
+        if (g.getLogicalTypeAnnotation() instanceof LogicalTypeAnnotation.ListLogicalTypeAnnotation && g.getFieldCount() == 1) {
+            Type repeated = g.getType(0);
+            if (repeated.isPrimitive()) {
+                return false;
+            }
+            GroupType r = repeated.asGroupType();
+            return isImageType(r) || (r.getFieldCount() == 1 && isImageType(r.getType(0)));
+        }
+        return g.containsField("bytes") && g.getType("bytes").isPrimitive()
+                && g.getType("bytes").asPrimitiveType().getPrimitiveTypeName() == PrimitiveType.PrimitiveTypeName.BINARY;
     }
 
     private static Map<String, Object> struct(GroupType type, Group group) {
