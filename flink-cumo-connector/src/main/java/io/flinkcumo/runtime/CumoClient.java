@@ -231,11 +231,35 @@ public final class CumoClient implements AutoCloseable {
         if (image == null || image.isNull() || question == null) {
             return CompletableFuture.completedFuture(new RoutedOutcome(CumoOutcome.NULL_INPUT, null));
         }
+        return askWithRouting(List.of(image), question);
+    }
+
+    /**
+     * {@link #askWithRouting(ImageRef, String)} about several images, in order: the user message is
+     * one {@code <image>} line per image, then the question (LLaVA's multi-image prompt). An empty
+     * list or a question of null gives {@link CumoOutcome#NULL_INPUT}; a {@link ImageRef#isNull()
+     * null image} in the list fails the request as bad input.
+     */
+    public CompletableFuture<RoutedOutcome> askWithRouting(List<ImageRef> images, String question) {
+        if (images == null || images.isEmpty() || question == null) {
+            return CompletableFuture.completedFuture(new RoutedOutcome(CumoOutcome.NULL_INPUT, null));
+        }
         long start = System.nanoTime();
-        CompletableFuture<CumoResult> result = call(image, question, start, service::submit, service::trySubmit);
+        CompletableFuture<CumoResult> result = call(images, question, start, service::submit, service::trySubmit);
         return result.handle((answer, error) -> answer != null
                 ? new RoutedOutcome(succeeded(answer, start), answer.routing())
-                : new RoutedOutcome(failed(unwrap(error), image, question, start), null));
+                : new RoutedOutcome(failed(unwrap(error), describe(images), question, start), null));
+    }
+
+    private static String describe(List<ImageRef> images) {
+        if (images.size() == 1) {
+            return images.get(0).describe();
+        }
+        StringBuilder sb = new StringBuilder(images.size() + " images: ");
+        for (int i = 0; i < images.size(); i++) {
+            sb.append(i == 0 ? "" : ", ").append(images.get(i) == null ? "no image" : images.get(i).describe());
+        }
+        return sb.toString();
     }
 
     /**
@@ -256,7 +280,7 @@ public final class CumoClient implements AutoCloseable {
             return CompletableFuture.completedFuture(CumoScores.NULL_INPUT);
         }
         long start = System.nanoTime();
-        CompletableFuture<LabelScores> result = call(image, question, start,
+        CompletableFuture<LabelScores> result = call(List.of(image), question, start,
                 prepared -> service.submitScores(prepared, labels),
                 prepared -> service.trySubmitScores(prepared, labels));
         return result.handle((scores, error) -> {
@@ -264,7 +288,7 @@ public final class CumoClient implements AutoCloseable {
                 recordRouting(scores.routing());
                 return new CumoScores(scores, millisSince(start), null);
             }
-            CumoOutcome failed = failed(unwrap(error), image, question, start);
+            CumoOutcome failed = failed(unwrap(error), image.describe(), question, start);
             return new CumoScores(null, failed.latencyMillis(), failed.error());
         });
     }
@@ -305,7 +329,7 @@ public final class CumoClient implements AutoCloseable {
      * failures; bad input fails the future with a {@link CumoInputException}.
      */
     private <R> CompletableFuture<R> call(
-            ImageRef image, String question, long start, Submit<R> submit, Function<CumoEngine.Prepared, CompletableFuture<R>> retry) {
+            List<ImageRef> images, String question, long start, Submit<R> submit, Function<CumoEngine.Prepared, CompletableFuture<R>> retry) {
         CompletableFuture<R> result;
         try {
             if (Blank.isBlank(question)) {
@@ -313,8 +337,8 @@ public final class CumoClient implements AutoCloseable {
             }
             CumoRequest request = new CumoRequest(
                     idPrefix + requestCount.incrementAndGet(),
-                    List.of(read(image)),
-                    Conversation.singleTurn(template, question, 1),
+                    read(images),
+                    Conversation.singleTurn(template, question, images.size()),
                     generation);
             CumoEngine.Prepared prepared = service.prepare(request);
             result = submit.apply(prepared);
@@ -355,9 +379,9 @@ public final class CumoClient implements AutoCloseable {
         }
     }
 
-    private CumoOutcome failed(Throwable error, ImageRef image, String question, long start) {
+    private CumoOutcome failed(Throwable error, String image, String question, long start) {
         String reason = reason(error);
-        String row = image.describe() + " and question \"" + preview(question) + "\"";
+        String row = image + " and question \"" + preview(question) + "\"";
         if (errorHandling == ErrorHandling.FAIL) {
             throw new CumoRequestException("CuMo failed on the row with " + row + ": " + reason, error);
         }
@@ -376,6 +400,18 @@ public final class CumoClient implements AutoCloseable {
     /** The bytes, or the file read under the {@code image-base} rule ({@link ImageFiles}). */
     private byte[] read(ImageRef image) {
         return image.isPathOnly() ? imageFiles.read(image.path()) : image.bytes();
+    }
+
+    private List<byte[]> read(List<ImageRef> images) {
+        List<byte[]> bytes = new java.util.ArrayList<>(images.size());
+        for (int i = 0; i < images.size(); i++) {
+            ImageRef image = images.get(i);
+            if (image == null || image.isNull()) {
+                throw new CumoInputException("image " + (i + 1) + " of " + images.size() + " is missing");
+            }
+            bytes.add(read(image));
+        }
+        return bytes;
     }
 
     private static String reason(Throwable error) {

@@ -4,6 +4,7 @@ import io.flinkcumo.runtime.CumoClient;
 import io.flinkcumo.runtime.CumoOutcome;
 import io.flinkcumo.runtime.CumoRuntimeOptions;
 import io.flinkcumo.runtime.ErrorHandling;
+import io.flinkcumo.runtime.ImageRef;
 import io.flinkcumo.runtime.RoutedOutcome;
 import java.util.HashMap;
 import java.util.List;
@@ -45,11 +46,13 @@ public class BenchmarkFunction extends RichAsyncFunction<BenchmarkRequest, Bench
             result.complete(List.of(failed(request, request.error, 0)));
             return;
         }
-        if (request.imageRef().isNull()) {
+        List<ImageRef> images = request.imageRefs();
+        if (images == null && request.imageRef().isNull()) {
             result.complete(List.of(failed(request, "the row has no image (neither bytes nor a path)", 0)));
             return;
         }
-        client.askWithRouting(request.imageRef(), request.prompt).whenComplete((outcome, error) -> {
+        (images != null ? client.askWithRouting(images, request.prompt) : client.askWithRouting(request.imageRef(), request.prompt))
+                .whenComplete((outcome, error) -> {
             if (error != null) {
                 result.complete(List.of(failed(request, "CuMo failed: " + error, 0)));
             } else {

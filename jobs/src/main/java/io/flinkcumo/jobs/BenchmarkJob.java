@@ -22,6 +22,7 @@ import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.FlatMapFunction;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.file.src.FileSource;
 import org.apache.flink.core.execution.JobClient;
@@ -86,6 +87,9 @@ public final class BenchmarkJob {
                     List<String> questions = pending.computeIfAbsent(row.file() + "#" + row.row(), k -> new ArrayList<>());
                     questions.add(item.key());
                     questions.add(item.prompt());
+                    if (task.multiImage()) {
+                        questions.add(item.detail().getOrDefault(BenchTask.IMAGES, options.imageColumn));
+                    }
                     pendingCount++;
                 }
             }
@@ -95,8 +99,12 @@ public final class BenchmarkJob {
                 + (items.size() - pendingCount) + " already answered, " + pendingCount + " to ask"
                 + (bad > 0 ? ", " + bad + " bad rows" : ""));
         if (pendingCount > 0) {
-            ParquetImageInput input = ParquetImageInput.resolve(options.input, options.imageColumn, NO_ID, false);
-            build(env, options, input, cumo, pending);
+            if (task.multiImage()) {
+                buildMultiImage(env, options, ParquetImageInput.listFiles(options.input), cumo, pending);
+            } else {
+                ParquetImageInput input = ParquetImageInput.resolve(options.input, options.imageColumn, NO_ID, false);
+                build(env, options, input, cumo, pending);
+            }
             JobClient job = env.executeAsync("cumo benchmark " + task.name() + " " + options.input);
             try (ProgressReporter reporter = new ProgressReporter("cumo benchmark", job, pendingCount, progress, Duration.ofSeconds(1))) {
                 JobExecutionResult result;
@@ -168,6 +176,35 @@ public final class BenchmarkJob {
         DataStream<BenchmarkRequest> requests = env.fromSource(source, WatermarkStrategy.noWatermarks(), "parquet " + options.input)
                 .flatMap(new RowQuestions(pending))
                 .name("questions");
+        ask(options, requests, config, cumo, paths);
+    }
+
+    /**
+     * Adds the pipeline of a multi-image benchmark (SEED-IMG, MMMU) to {@code env} (batch mode):
+     * the input's files are spread over the subtasks, each read row by row for the image columns
+     * its pending questions name ({@link MultiImageQuestions}); then as {@link #build}.
+     *
+     * @param pending {@code <file>#<row>} to key, prompt, image columns, key, ...
+     */
+    static void buildMultiImage(StreamExecutionEnvironment env, BenchmarkOptions options, List<ParquetImageInput.InputFile> files,
+            Map<String, String> cumo, Map<String, List<String>> pending) {
+        env.setRuntimeMode(RuntimeExecutionMode.BATCH);
+        if (options.parallelism != null) {
+            env.setParallelism(options.parallelism);
+        }
+        Configuration config = Configuration.fromMap(cumo);
+        Path[] paths = files.stream().map(f -> new Path(f.path())).toArray(Path[]::new);
+        DataStream<BenchmarkRequest> requests = env.fromData(files, TypeInformation.of(ParquetImageInput.InputFile.class))
+                .name("parquet " + options.input)
+                .rebalance()
+                .flatMap(new MultiImageQuestions(pending, options.imageBase, config.get(CumoRuntimeOptions.MAX_IMAGE_BYTES).getBytes()))
+                .name("questions");
+        ask(options, requests, config, cumo, paths);
+    }
+
+    /** Asks the questions through the shared CuMo service and logs every answer. */
+    private static void ask(BenchmarkOptions options, DataStream<BenchmarkRequest> requests, Configuration config,
+            Map<String, String> cumo, Path[] paths) {
         int maxBatch = config.get(CumoRuntimeOptions.MAX_BATCH_SIZE);
         Duration timeout = config.get(CumoRuntimeOptions.TIMEOUT).multipliedBy(config.get(CumoRuntimeOptions.RETRIES) + 1L)
                 .plusMinutes(1);

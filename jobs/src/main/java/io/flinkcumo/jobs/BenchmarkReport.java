@@ -178,7 +178,7 @@ public final class BenchmarkReport {
                     }
                     writer.addElement(GenericRowData.of(
                             s(JSON.writeValueAsString(item.ids())), s(where), s(item.category()),
-                            s(Conversation.singleTurn(template, item.prompt(), 1).prompt()),
+                            s(Conversation.singleTurn(template, item.prompt(), imageCount(item)).prompt()),
                             s(prediction), s(truth), itemScore, itemScore == null ? null : itemScore == 1.0,
                             a != null && a.has("latency_ms") ? a.get("latency_ms").asLong() : null,
                             a != null && a.has("generated_tokens") ? a.get("generated_tokens").asInt() : null,
@@ -268,5 +268,14 @@ public final class BenchmarkReport {
         try (OutputStream out = fs.create(file, FileSystem.WriteMode.OVERWRITE)) {
             out.write(text.getBytes(StandardCharsets.UTF_8));
         }
+    }
+
+    /**
+     * How many images the item's prompt shows: one per image column it names (a list column counted
+     * as one: its length is only known when the images are read).
+     */
+    private static int imageCount(io.flinkcumo.eval.BenchItem item) {
+        String images = item.detail().get(io.flinkcumo.eval.BenchTask.IMAGES);
+        return images == null ? 1 : images.split(",").length;
     }
 }

@@ -17,6 +17,13 @@ public class BenchmarkRequest {
     public byte[] image;
     public String imagePath;
 
+    /**
+     * A multi-image question's images in order (each bytes, or null with its {@link #imagePaths}
+     * entry), or null for a one-image question ({@link #image}).
+     */
+    public byte[][] images;
+    public String[] imagePaths;
+
     /** Why the row's image cannot be read, or null. */
     public String error;
 
@@ -35,5 +42,17 @@ public class BenchmarkRequest {
 
     ImageRef imageRef() {
         return new ImageRef(image, imagePath);
+    }
+
+    /** The images of a multi-image question, or null. */
+    java.util.List<ImageRef> imageRefs() {
+        if (images == null) {
+            return null;
+        }
+        java.util.List<ImageRef> refs = new java.util.ArrayList<>(images.length);
+        for (int i = 0; i < images.length; i++) {
+            refs.add(new ImageRef(images[i], imagePaths == null ? null : imagePaths[i]));
+        }
+        return refs;
     }
 }
