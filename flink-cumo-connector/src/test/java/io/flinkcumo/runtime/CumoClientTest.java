@@ -201,6 +201,30 @@ class CumoClientTest {
     }
 
     @Test
+    void severalImagesAnswerAsTheEngineWithThoseImagesInOrder() throws Exception {
+        List<byte[]> two = new java.util.ArrayList<>(CumoTestData.images().values()).subList(0, 2);
+        String expected;
+        try (CumoEngine engine = CumoEngine.load(CumoTestData.modelDir())) {
+            CumoRequest request = new CumoRequest("two", two,
+                    io.flinkcumo.engine.text.Conversation.singleTurn(CumoTestData.QUESTION, 2), GenerationConfig.greedy(6));
+            expected = engine.answer(List.of(request)).get(0).answer();
+        }
+        try (CumoClient client = open("error-handling", "error-column")) {
+            CumoOutcome outcome = client.askWithRouting(List.of(ImageRef.ofBytes(two.get(0)), ImageRef.ofBytes(two.get(1))),
+                    CumoTestData.QUESTION).get().outcome();
+            assertThat(outcome.error()).isNull();
+            assertThat(outcome.answer()).isEqualTo(expected);
+            CumoOutcome missing = client.askWithRouting(List.of(ImageRef.ofBytes(two.get(0)), new ImageRef(null, null)),
+                    CumoTestData.QUESTION).get().outcome();
+            assertThat(missing.error()).isEqualTo("image 2 of 2 is missing");
+            CumoOutcome corrupt = client.askWithRouting(List.of(ImageRef.ofBytes(two.get(0)), ImageRef.ofBytes(CumoTestData.CORRUPT)),
+                    CumoTestData.QUESTION).get().outcome();
+            assertThat(corrupt.error()).startsWith("invalid image");
+            assertThat(client.askWithRouting(List.of(), CumoTestData.QUESTION).get().outcome()).isEqualTo(CumoOutcome.NULL_INPUT);
+        }
+    }
+
+    @Test
     void nullInputGivesNullWithoutAnError() throws Exception {
         try (CumoClient client = open("error-handling", "fail")) {
             assertThat(client.askAndWait(new ImageRef(null, null), CumoTestData.QUESTION))

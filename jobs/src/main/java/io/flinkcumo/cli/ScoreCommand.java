@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
 final class ScoreCommand implements Callable<Integer> {
 
     @Option(names = "--task", required = true,
-            description = "sqa_img, textvqa, gqa, pope, mme, mmbench_en, mmbench_cn or vqav2.")
+            description = "sqa_img, textvqa, gqa, pope, mme, mmbench_en, mmbench_cn, vqav2, seed_img or mmmu.")
     String task;
 
     @Option(names = "--data", required = true, description = "The benchmark's Parquet data: a file, a directory or a glob.")

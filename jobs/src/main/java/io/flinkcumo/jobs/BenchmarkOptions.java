@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 public class BenchmarkOptions {
 
     @Option(names = "--task", required = true,
-            description = "sqa_img, textvqa, gqa, pope, mme, mmbench_en, mmbench_cn or vqav2.")
+            description = "sqa_img, textvqa, gqa, pope, mme, mmbench_en, mmbench_cn, vqav2, seed_img or mmmu.")
     public String task;
 
     @Option(names = "--input", required = true,

@@ -113,6 +113,48 @@ class ScoreCommandTest {
     }
 
     @Test
+    void seedImageQuestionsOnlyExactLetters() throws Exception {
+        String images = "[" + IMAGE + "]";
+        JsonNode m = score("seed_img", "SELECT * FROM (VALUES"
+                        + " ('1_0', 'Which?', 'a', 'b', 'c', 'd', 'A', 'image', 1::SMALLINT, " + images + "),"
+                        + " ('2_0', 'Which?', 'a', 'b', 'c', 'd', 'B', 'image', 1::SMALLINT, " + images + "),"
+                        + " ('3_0', 'Which?', 'a', 'b', 'c', 'd', 'C', 'image', 9::SMALLINT, " + images + "),"
+                        + " ('4_0', 'Which?', 'a', 'b', 'c', 'd', 'D', 'image', 9::SMALLINT, " + images + "),"
+                        + " ('5_0', 'What next?', 'a', 'b', 'c', 'd', 'A', 'video', 11::SMALLINT, [" + IMAGE + ", " + IMAGE + "]))"
+                        + " AS t(question_id, question, choice_a, choice_b, choice_c, choice_d, answer, data_type, question_type_id, image)",
+                "{\"question_id\": \"1_0\", \"prediction\": \"A\"}", "{\"question_id\": \"2_0\", \"prediction\": \"B.\"}",
+                "{\"question_id\": \"3_0\", \"prediction\": \"C\"}", "{\"question_id\": \"5_0\", \"prediction\": \"A\"}");
+        // 4 image questions (the video one is not SEED-IMG): 1_0 and 3_0 right, "B." wrong, 4_0 missing -> 50
+        assertThat(m.get("questions").asInt()).isEqualTo(4);
+        assertThat(m.get("accuracy").asDouble()).isEqualTo(50.0);
+        assertThat(m.get("categories").get("Scene Understanding").asDouble()).isEqualTo(50.0);
+        assertThat(m.get("categories").get("Text Understanding").asDouble()).isEqualTo(50.0);
+    }
+
+    @Test
+    void mmmuChoicesAndOpenAnswers() throws Exception {
+        JsonNode m = score("mmmu", "SELECT * FROM (VALUES"
+                        + " ('validation_Art_1', 'Who painted <image 1>?', '[''Monet'', ''Dali'', ''Goya'']', 'B', 'multiple-choice', "
+                        + IMAGE + ", NULL::STRUCT(bytes BLOB, path VARCHAR)),"
+                        + " ('validation_Art_2', 'Compare <image 1> and <image 2>', '[\"same\", \"different\"]', 'A', 'multiple-choice', "
+                        + IMAGE + ", " + IMAGE + "),"
+                        + " ('validation_Math_1', 'What is x in <image 1>?', '[]', '1200', 'open', " + IMAGE + ", NULL),"
+                        + " ('validation_Math_2', 'What is y in <image 1>?', '[]', '[''0.5'', ''1/2'']', 'open', " + IMAGE + ", NULL))"
+                        + " AS t(id, question, options, answer, question_type, image_1, image_2)",
+                "{\"question_id\": \"validation_Art_1\", \"prediction\": \"I think it is Dali, as the style shows\"}",
+                "{\"question_id\": \"validation_Art_2\", \"prediction\": \"(B) different\"}",
+                "{\"question_id\": \"validation_Math_1\", \"prediction\": \"x is 1,200.\"}",
+                "{\"question_id\": \"validation_Math_2\", \"prediction\": \"y = 0.50\"}");
+        // Art_1: no letter, 8 words, only "Dali" occurs -> B right; Art_2: (B) wrong; Math_1: "1,200" -> 1200.0 right;
+        // Math_2: "=" on the last line -> "0.50" -> 0.5, a gold answer of the list -> right. 3 of 4 -> 75
+        assertThat(m.get("accuracy").asDouble()).isEqualTo(75.0);
+        assertThat(m.get("question_types").get("open").asDouble()).isEqualTo(100.0);
+        assertThat(m.get("question_types").get("multiple-choice").asDouble()).isEqualTo(50.0);
+        assertThat(m.get("categories").get("Art").asDouble()).isEqualTo(50.0);
+        assertThat(m.get("guessed").asInt()).isZero();
+    }
+
+    @Test
     void aBadPredictionLineIsOneClearError() throws Exception {
         Path data = dir.resolve("g.parquet");
         DuckDb.query("COPY (SELECT '1' AS id, 'Q' AS question, 'a' AS answer) TO " + literal(data) + " (FORMAT parquet)");
