@@ -144,10 +144,19 @@ public final class BenchData {
                     fields.add(f);
                 }
             }
+            long position = 0;
+            if (fields.isEmpty()) {
+                // nothing to read (e.g. every requested image column is missing): one empty row per row
+                for (org.apache.parquet.hadoop.metadata.BlockMetaData block : reader.getFooter().getBlocks()) {
+                    for (long i = 0; i < block.getRowCount(); i++) {
+                        consumer.accept(position++, new LinkedHashMap<>());
+                    }
+                }
+                return;
+            }
             MessageType projection = new MessageType(schema.getName(), fields);
             reader.setRequestedSchema(projection);
             PageReadStore pages;
-            long position = 0;
             while ((pages = reader.readNextRowGroup()) != null) {
                 RecordReader<Group> records = new ColumnIOFactory().getColumnIO(projection, schema)
                         .getRecordReader(pages, new GroupRecordConverter(projection));

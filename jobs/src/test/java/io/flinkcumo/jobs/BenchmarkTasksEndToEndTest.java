@@ -31,7 +31,7 @@ class BenchmarkTasksEndToEndTest {
     Path tmp;
 
     /** Each image's questions of one type: image struct, question, answer, row number. */
-    private static String qa(String type) {
+    static String qa(String type) {
         Path shapes = BenchmarkJobTest.home().resolve("samples/shapes");
         return "(SELECT row_number() OVER (ORDER BY s.image)::BIGINT AS n, s.image AS file, q.question AS question, q.answer AS answer,"
                 + " {'bytes': b.content, 'path': s.image} AS image"
