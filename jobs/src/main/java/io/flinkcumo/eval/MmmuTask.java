@@ -27,12 +27,14 @@ import java.util.regex.Pattern;
  * <p>Scored by {@link MmmuAnswers} (MMMU's {@code eval_utils.py}); an answer that is itself a
  * list literal ({@code ['24', '24.0']}) is the list of right answers, as in the official
  * {@code answer_dict_val.json}. Accuracy over all questions (MMMU's micro average), per subject
- * (the {@code id}'s middle part) and per question type; {@code guessed} counts multiple-choice
- * answers where no letter was found.
+ * (the {@code id}'s middle part), per discipline (MMMU's six, over their subjects' questions) and per
+ * question type; {@code guessed} counts multiple-choice answers where no letter was found.
  */
 public final class MmmuTask implements BenchTask {
 
     public static final String MULTIPLE_CHOICE = "multiple-choice";
+    /** MMMU's six disciplines and their subjects (the official {@code DOMAIN_CAT2SUB_CAT}). */
+    static final Map<String, List<String>> DOMAINS = domains();
     private static final Pattern PLACEHOLDER = Pattern.compile("<image (\\d+)>");
 
     @Override
@@ -88,6 +90,29 @@ public final class MmmuTask implements BenchTask {
                 detail));
     }
 
+    private static Map<String, List<String>> domains() {
+        Map<String, List<String>> d = new LinkedHashMap<>();
+        d.put("Art and Design", List.of("Art", "Art_Theory", "Design", "Music"));
+        d.put("Business", List.of("Accounting", "Economics", "Finance", "Manage", "Marketing"));
+        d.put("Science", List.of("Biology", "Chemistry", "Geography", "Math", "Physics"));
+        d.put("Health and Medicine", List.of("Basic_Medical_Science", "Clinical_Medicine",
+                "Diagnostics_and_Laboratory_Medicine", "Pharmacy", "Public_Health"));
+        d.put("Humanities and Social Science", List.of("History", "Literature", "Sociology", "Psychology"));
+        d.put("Tech and Engineering", List.of("Agriculture", "Architecture_and_Engineering", "Computer_Science",
+                "Electronics", "Energy_and_Power", "Materials", "Mechanical_Engineering"));
+        return java.util.Collections.unmodifiableMap(d);
+    }
+
+    /** The discipline of a subject, or null for a subject MMMU does not list. */
+    static String domain(String subject) {
+        for (Map.Entry<String, List<String>> e : DOMAINS.entrySet()) {
+            if (e.getValue().contains(subject)) {
+                return e.getKey();
+            }
+        }
+        return null;
+    }
+
     /** The options: a list column, or the text of a Python list literal. */
     static List<String> options(Object value, String id) {
         if (value instanceof List<?>) {
@@ -111,6 +136,7 @@ public final class MmmuTask implements BenchTask {
     public TaskScore score(List<BenchItem> items, Map<String, String> predictions) {
         Map<String, Double> perItem = new HashMap<>();
         Map<String, double[]> byType = new TreeMap<>();
+        Map<String, double[]> byDomain = new TreeMap<>();
         long guessed = 0;
         for (BenchItem item : items) {
             String p = predictions.get(item.key());
@@ -131,16 +157,29 @@ public final class MmmuTask implements BenchTask {
                 right = MmmuAnswers.evalOpen(item.answers(), MmmuAnswers.parseOpen(p));
             }
             perItem.put(item.key(), right ? 1.0 : 0.0);
-            double[] c = byType.computeIfAbsent(type, k -> new double[2]);
-            c[0] += right ? 1 : 0;
-            c[1]++;
+            count(byType, type, right);
+            String domain = domain(item.category());
+            if (domain != null) {
+                count(byDomain, domain, right);
+            }
         }
         Map<String, Object> m = ShortAnswers.meanMetrics(name(), items, predictions, perItem);
-        Map<String, Object> types = new LinkedHashMap<>();
-        byType.forEach((k, v) -> types.put(k, RowValues.percent(v[0], v[1])));
-        m.put("question_types", types);
+        m.put("question_types", percentages(byType));
+        m.put("domains", percentages(byDomain));
         m.put("guessed", guessed);
         return new TaskScore(m, perItem);
+    }
+
+    private static void count(Map<String, double[]> counts, String key, boolean right) {
+        double[] c = counts.computeIfAbsent(key, k -> new double[2]);
+        c[0] += right ? 1 : 0;
+        c[1]++;
+    }
+
+    private static Map<String, Object> percentages(Map<String, double[]> counts) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        counts.forEach((k, v) -> out.put(k, RowValues.percent(v[0], v[1])));
+        return out;
     }
 
     @Override

@@ -152,6 +152,7 @@ class ScoreCommandTest {
         assertThat(m.get("question_types").get("multiple-choice").asDouble()).isEqualTo(50.0);
         assertThat(m.get("categories").get("Art").asDouble()).isEqualTo(50.0);
         assertThat(m.get("guessed").asInt()).isZero();
+        assertThat(m.get("domains").get("Science").asDouble()).isEqualTo(100.0);
     }
 
     @Test

@@ -185,6 +185,8 @@ class MultiImageTaskScoringTest {
         @SuppressWarnings("unchecked")
         Map<String, Object> categories = (Map<String, Object>) s.metrics().get("categories");
         assertThat(categories).containsEntry("Math", 50.0);
+        // disciplines: Art is in Art and Design, Math in Science
+        assertThat(s.metrics()).containsEntry("domains", Map.of("Art and Design", (1 + art2) * 50, "Science", 50.0));
     }
 
     @Test
