@@ -153,6 +153,16 @@ public final class CumoService implements AutoCloseable {
             public int runningSequences() {
                 return steps == null ? 0 : steps.runningNow;
             }
+
+            @Override
+            public long decodeSteps() {
+                return steps == null ? 0 : steps.stepsNow;
+            }
+
+            @Override
+            public long decodedRows() {
+                return steps == null ? 0 : steps.rowsNow;
+            }
         };
     }
 
@@ -171,6 +181,8 @@ public final class CumoService implements AutoCloseable {
         private final ContinuousBatch<Long> batch;
         private final Map<Long, CumoEngine.Prepared> running = new HashMap<>();
         volatile int runningNow;
+        volatile long stepsNow;
+        volatile long rowsNow;
 
         Steps(ContinuousBatch<Long> batch) {
             this.batch = batch;
@@ -236,6 +248,8 @@ public final class CumoService implements AutoCloseable {
                 done.put(f.tag(), ItemResult.success(engine.result(running.remove(f.tag()), f.output())));
             }
             runningNow = batch.size();
+            stepsNow = batch.stepsRun();
+            rowsNow = batch.rowsStepped();
             return done;
         }
 

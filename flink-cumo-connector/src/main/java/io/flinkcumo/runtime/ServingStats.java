@@ -17,4 +17,14 @@ public interface ServingStats {
 
     /** Sequences decoding in the running batch now. */
     int runningSequences();
+
+    /** Decode steps the iteration-level scheduler has run (0 with the static scheduler). */
+    default long decodeSteps() {
+        return 0;
+    }
+
+    /** Sequence rows those steps decoded (their mean over the steps is the running batch size). */
+    default long decodedRows() {
+        return 0;
+    }
 }

@@ -174,6 +174,26 @@ class ContinuousBatchTest {
     }
 
     @Test
+    void theSameImageTwiceInOneCallGoesThroughTheVisionTowerOnce() throws IOException {
+        ModelInput q1 = input(List.of("tiny_97x31.jpg"), "What is this?", 4);
+        ModelInput q2 = input(List.of("tiny_97x31.jpg"), "Is it small?", 4);
+        try (VisionFeatureCache cache = new VisionFeatureCache("tiny", 64L << 20, engine.model().device());
+                ContinuousBatch<String> batch = engine.model().newContinuousBatch(new Generator.Reuse(cache, null))) {
+            Map<String, ModelOutput> out = new HashMap<>();
+            collect(out, batch.admit(List.of("q1", "q2"), List.of(q1, q2)));
+            assertThat(cache.misses()).isEqualTo(1);
+            assertThat(cache.hits()).isEqualTo(1);
+            assertThat(cache.entries()).isEqualTo(1);
+            while (batch.size() > 0) {
+                collect(out, batch.step());
+            }
+            assertThat(out.get("q1").tokenIds()).containsExactly(alone(q1).tokenIds());
+            assertThat(out.get("q2").tokenIds()).containsExactly(alone(q2).tokenIds());
+            assertSameRouting(alone(q2).routing().layers(), out.get("q2").routing().layers());
+        }
+    }
+
+    @Test
     void theVisionCacheEvictsTheLeastRecentlyUsedImageByBytes() throws IOException {
         long perImage = (long) engine.model().config().imageTokens() * engine.model().config().llm().hiddenSize() * 4;
         ModelInput cat = input(List.of("chelsea.png"), "What is this?", 1);

@@ -46,6 +46,7 @@ public final class ContinuousBatch<T> implements AutoCloseable {
         final T tag;
         final Sampler sampler;
         final int budget;
+        final boolean ignoreEos;
         final int promptLength; // L_r: prompt positions after splicing
         final int admittedWith; // size of the prefill call it joined with
         final List<Integer> generated = new ArrayList<>();
@@ -64,6 +65,7 @@ public final class ContinuousBatch<T> implements AutoCloseable {
             this.tag = tag;
             this.sampler = input.config().isGreedy() ? null : new Sampler(input.config());
             this.budget = budget;
+            this.ignoreEos = input.config().ignoreEos();
             this.promptLength = promptLength;
             this.admittedWith = admittedWith;
             this.visionNanos = visionNanos;
@@ -74,7 +76,7 @@ public final class ContinuousBatch<T> implements AutoCloseable {
         boolean accept(long id, int eosId) {
             generated.add((int) id);
             pending = id;
-            eos = id == eosId;
+            eos = id == eosId && !ignoreEos;
             return eos || generated.size() >= budget;
         }
 
@@ -95,6 +97,8 @@ public final class ContinuousBatch<T> implements AutoCloseable {
     private final CumoConfig config;
     private final List<Seq<T>> running = new ArrayList<>();
     private NDManager session; // holds the cache while anything runs
+    private long stepsRun;
+    private long rowsStepped;
     private KvCache cache;
 
     /**
@@ -299,6 +303,8 @@ public final class ContinuousBatch<T> implements AutoCloseable {
             logits.close();
         }
         long nanos = System.nanoTime() - t0;
+        stepsRun++;
+        rowsStepped += b;
         int eosId = config.llm().eosTokenId();
         List<Finished<T>> finished = new ArrayList<>();
         List<Integer> keep = new ArrayList<>();
@@ -318,6 +324,16 @@ public final class ContinuousBatch<T> implements AutoCloseable {
             retain(keep);
         }
         return finished;
+    }
+
+    /** Decode steps run so far. */
+    public long stepsRun() {
+        return stepsRun;
+    }
+
+    /** Rows decoded so far, summed over the steps (rows per step = running sequences). */
+    public long rowsStepped() {
+        return rowsStepped;
     }
 
     /** Removes the running sequence tagged {@code tag} (its request was cancelled); false if absent. */

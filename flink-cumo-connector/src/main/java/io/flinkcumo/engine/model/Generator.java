@@ -111,7 +111,7 @@ public final class Generator {
                 }
                 int id = (int) next[r];
                 generated.get(r).add(id);
-                if (id == eosId) {
+                if (id == eosId && !inputs.get(r).config().ignoreEos()) {
                     eos[r] = true;
                     done[r] = true;
                 } else if (generated.get(r).size() >= budget[r]) {
@@ -571,6 +571,7 @@ public final class Generator {
         List<Integer> missSource = new ArrayList<>(); // pass index → placeholder index of its pixels
         for (int i = 0; i < n; i++) {
             if (missIndex.containsKey(keys.get(i))) {
+                cache.countRepeat(); // encoded once for this call: a hit as far as the vision tower is concerned
                 continue;
             }
             VisionFeatureCache.Hit hit = cache.get(keys.get(i), scope);

@@ -95,6 +95,11 @@ public final class VisionFeatureCache implements AutoCloseable {
         return new Hit(copy, e.routing());
     }
 
+    /** Counts a hit served without a lookup: the same image again within one prefill call. */
+    public synchronized void countRepeat() {
+        hits++;
+    }
+
     /**
      * Stores a copy of {@code rows} ([P, H]) with the routing recorded for it (request 0 of
      * {@code routing}), evicting least-recently-used entries until it fits; an entry larger than
