@@ -82,6 +82,14 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--serve-short", defaultValue = "0.5", description = "Share of short answers in the --serve mix (default ${DEFAULT-VALUE}).")
     double serveShort;
 
+    @Option(names = "--serve-parts", split = ",", defaultValue = "mix,repeated", description = "Which --serve workloads: mix "
+            + "(scheduler comparison), repeated (vision cache on/off) (default ${DEFAULT-VALUE}).")
+    List<String> serveParts;
+
+    @Option(names = "--serve-rounds", defaultValue = "3", description = "Rounds of the repeated-image workload, alternating cache on "
+            + "and off (default ${DEFAULT-VALUE}).")
+    int serveRounds;
+
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the --serve workload (default ${DEFAULT-VALUE}).")
     long seed;
 
@@ -94,7 +102,7 @@ final class BenchCommand implements Callable<Integer> {
             return soak();
         }
         if (serve) {
-            return new ServeBench(model, imageFiles(), serveRequests, serveBatch, serveLoad, serveShort, seed).run();
+            return new ServeBench(model, imageFiles(), serveRequests, serveBatch, serveLoad, serveShort, seed, serveParts, serveRounds).run();
         }
         if (moeLayer) {
             MoeLayerBench.Result r = MoeLayerBench.run(10 * 577, moeHidden, 4 * moeHidden, 4, 2, 7);

@@ -46,9 +46,14 @@ final class ServeBench {
     private final double load;
     private final double shortFraction;
     private final long seed;
+    private final List<String> parts;
+    private final int rounds;
     private final ObjectMapper json = new ObjectMapper();
 
-    ServeBench(ModelOptions model, List<byte[]> files, int requests, int maxBatch, double load, double shortFraction, long seed) {
+    ServeBench(ModelOptions model, List<byte[]> files, int requests, int maxBatch, double load, double shortFraction, long seed,
+               List<String> parts, int rounds) {
+        this.parts = parts;
+        this.rounds = rounds;
         this.model = model;
         this.files = files;
         this.requests = requests;
@@ -69,7 +74,7 @@ final class ServeBench {
                 new Config("iteration-no-reuse", ServingConfig.defaults().withVisionCacheBytes(0).withSharedPrefix(false)),
                 new Config("iteration", ServingConfig.defaults()));
         double staticSaturation = 0;
-        for (Config config : configs) {
+        for (Config config : parts.contains("mix") ? configs : List.<Config>of()) {
             try (CumoService service = CumoService.start(spec(config.serving()))) {
                 warmUp(service, mix(service, new Random(seed + 100)));
                 List<Item> mix = mix(service, new Random(seed));
@@ -81,9 +86,13 @@ final class ServeBench {
                 double rate = load * staticSaturation;
                 Run open = measure(service, mix(service, new Random(seed + 2)), rate, new Random(seed + 3));
                 print("open-loop", config.name(), open, rate);
+                Run single = sequential(service, mix(service, new Random(seed + 4)).subList(0, Math.min(8, requests)));
+                print("single", config.name(), single, 0);
             }
         }
-        repeatedImages();
+        if (parts.contains("repeated")) {
+            repeatedImages();
+        }
         return 0;
     }
 
@@ -132,7 +141,7 @@ final class ServeBench {
 
     private void warmUp(CumoService service, List<Item> mix) throws Exception {
         List<CompletableFuture<CumoResult>> futures = new ArrayList<>();
-        for (int i = 0; i < Math.min(maxBatch, mix.size()); i++) {
+        for (int i = 0; i < Math.min(4, mix.size()); i++) {
             CumoEngine.Prepared p = mix.get(i).prepared();
             futures.add(service.submit(new CumoEngine.Prepared("warmup" + i, p.input(), 0)));
         }
@@ -200,6 +209,21 @@ final class ServeBench {
                         stats.prefixCacheHits() - prefix0));
     }
 
+    /** One request at a time (each submitted when the previous one finished): the no-regression check for single requests. */
+    private Run sequential(CumoService service, List<Item> items) throws Exception {
+        List<Double> shortMs = new ArrayList<>();
+        List<Double> longMs = new ArrayList<>();
+        long tokens = 0;
+        long t0 = System.nanoTime();
+        for (Item item : items) {
+            long start = System.nanoTime();
+            CumoResult r = service.submit(item.prepared()).get(30, TimeUnit.MINUTES);
+            (item.kind().equals("short") ? shortMs : longMs).add((System.nanoTime() - start) / 1e6);
+            tokens += r.tokenIds().length;
+        }
+        return new Run(items.size(), (System.nanoTime() - t0) / 1e9, shortMs, longMs, 0, 0, tokens, new ServingStatsDelta(0, 0, 0));
+    }
+
     private void print(String bench, String scheduler, Run run, double rate) throws Exception {
         ObjectNode o = json.createObjectNode();
         o.put("bench", "serve-" + bench);
@@ -224,20 +248,26 @@ final class ServeBench {
         System.out.println(json.writeValueAsString(o));
     }
 
-    /** Each image asked 4 short questions in a row; the vision cache on against off. */
+    /**
+     * Each image asked 4 short questions in a row, the vision cache on against off: both services
+     * open side by side, {@code rounds} rounds alternating between them on fresh images (so the
+     * cache starts cold every round), the median of the per-round ratios reported.
+     */
     private void repeatedImages() throws Exception {
         String[] questions = {"Is there a red shape? Answer yes or no.", "Is there a circle? Answer yes or no.",
                 "How many shapes are there?", "Is the background white? Answer yes or no."};
-        double[] wall = new double[2];
-        for (int on = 1; on >= 0; on--) {
-            ServingConfig serving = ServingConfig.defaults().withVisionCacheBytes(on == 1 ? 256L << 20 : 0);
-            try (CumoService service = CumoService.start(spec(serving))) {
-                Random random = new Random(seed + 7);
+        try (CumoService on = CumoService.start(spec(ServingConfig.defaults()));
+                CumoService off = CumoService.start(spec(ServingConfig.defaults().withVisionCacheBytes(0)))) {
+            warmUp(on, mix(on, new Random(seed + 9)));
+            warmUp(off, mix(off, new Random(seed + 9)));
+            List<Double> ratios = new ArrayList<>();
+            for (int round = 0; round < rounds; round++) {
+                Random random = new Random(seed + 100 + round);
                 List<Item> items = new ArrayList<>();
-                for (int i = 0; i < requests / 4; i++) {
+                for (int i = 0; i < Math.max(1, requests / 4); i++) {
                     CumoEngine.Prepared first = null;
                     for (int q = 0; q < 4; q++) {
-                        CumoEngine.Prepared p = service.prepare(CumoRequest.of("img" + i + "q" + q, files.get(i % files.size()),
+                        CumoEngine.Prepared p = on.prepare(CumoRequest.of("img" + i + "q" + q, files.get(i % files.size()),
                                 questions[q], GenerationConfig.greedy(1 + random.nextInt(3)).withIgnoreEos()));
                         if (first == null) {
                             p = distinct(p, random);
@@ -249,16 +279,19 @@ final class ServeBench {
                         items.add(new Item("short", p));
                     }
                 }
-                warmUp(service, mix(service, new Random(seed + 9)));
-                Run run = measure(service, items, 0, random);
-                wall[on] = run.wallS();
-                print("repeated-image", on == 1 ? "iteration+vision-cache" : "iteration,vision-cache-off", run, 0);
+                Run withCache = measure(on, items, 0, random);
+                Run without = measure(off, items, 0, random);
+                print("repeated-image", "iteration+vision-cache", withCache, 0);
+                print("repeated-image", "iteration,vision-cache-off", without, 0);
+                ratios.add(without.wallS() / withCache.wallS());
             }
+            ObjectNode o = json.createObjectNode();
+            o.put("bench", "serve-repeated-image-speedup");
+            o.put("model", model.modelDir().getFileName().toString());
+            o.set("cache_on_over_off_per_round", json.valueToTree(ratios.stream().map(ServeBench::round).toList()));
+            o.put("cache_on_over_off_median", round(ratios.stream().sorted().toList().get(ratios.size() / 2)));
+            System.out.println(json.writeValueAsString(o));
         }
-        ObjectNode o = json.createObjectNode();
-        o.put("bench", "serve-repeated-image-speedup");
-        o.put("cache_on_over_off", round(wall[0] / wall[1]));
-        System.out.println(json.writeValueAsString(o));
     }
 
     private static void percentiles(ObjectNode o, List<Double> ms) {
