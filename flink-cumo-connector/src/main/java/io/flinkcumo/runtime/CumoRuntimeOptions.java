@@ -107,6 +107,17 @@ public final class CumoRuntimeOptions {
                                     + " a waiting request joins only if the running batch, it included, fits. CuMo-7B"
                                     + " in fp16 needs 128 KiB per position, about 90 MiB per request.");
 
+    public static final ConfigOption<Integer> MAX_PREFILL_POSITIONS =
+            ConfigOptions.key("max-prefill-positions")
+                    .intType()
+                    .defaultValue(4096)
+                    .withDescription(
+                            "While requests decode (scheduler 'iteration'), a group of waiting requests joins"
+                                    + " between two decode steps only if its prompts fill at most this many positions"
+                                    + " after splicing the image rows (its first request always joins): bounds how long"
+                                    + " an admission's vision and prefill stall the running requests. CuMo-7B: about"
+                                    + " 640 positions per single-image request.");
+
     public static final ConfigOption<Integer> QUEUE_CAPACITY =
             ConfigOptions.key("queue-capacity")
                     .intType()
@@ -223,7 +234,7 @@ public final class CumoRuntimeOptions {
                 DEVICE, PRECISION, MAX_BATCH_SIZE, MAX_BATCH_WAIT, QUEUE_CAPACITY, MAX_NEW_TOKENS,
                 TEMPERATURE, TOP_P, TOP_K, SEED, PROMPT_TEMPLATE, CAPTION_PROMPT, MAX_IMAGE_PIXELS,
                 MAX_IMAGE_BYTES, IMAGE_BASE, TIMEOUT, RETRIES, ERROR_HANDLING, SCHEDULER, VISION_CACHE_SIZE,
-                SHARED_PREFIX, KV_CACHE_SIZE);
+                SHARED_PREFIX, KV_CACHE_SIZE, MAX_PREFILL_POSITIONS);
     }
 
     /**
@@ -285,6 +296,7 @@ public final class CumoRuntimeOptions {
         check.value(VISION_CACHE_SIZE, size -> null);
         check.value(SHARED_PREFIX, shared -> null);
         check.value(KV_CACHE_SIZE, size -> atLeast(KV_CACHE_SIZE.key(), size.getBytes(), 1));
+        check.value(MAX_PREFILL_POSITIONS, positions -> atLeast(MAX_PREFILL_POSITIONS.key(), positions, 1));
         return check.problems;
     }
 
@@ -309,7 +321,8 @@ public final class CumoRuntimeOptions {
                 config.get(SCHEDULER),
                 config.get(VISION_CACHE_SIZE).getBytes(),
                 config.get(SHARED_PREFIX),
-                config.get(KV_CACHE_SIZE).getBytes());
+                config.get(KV_CACHE_SIZE).getBytes(),
+                config.get(MAX_PREFILL_POSITIONS));
     }
 
     /** Reads options one by one so that an unparsable value is reported like a range problem. */

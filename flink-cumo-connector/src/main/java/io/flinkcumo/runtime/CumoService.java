@@ -200,6 +200,12 @@ public final class CumoService implements AutoCloseable {
                 }
             }
             inputs.add(next.prepared().input());
+            if (batch.size() > 0 && inputs.size() > 1) { // bounds the stall of the running sequences
+                long positions = inputs.stream().mapToLong(batch::promptPositions).sum();
+                if (positions > spec.serving().maxPrefillPositions()) {
+                    return false;
+                }
+            }
             return batch.bytesIfAdmitted(inputs) <= spec.serving().kvCacheBytes();
         }
 

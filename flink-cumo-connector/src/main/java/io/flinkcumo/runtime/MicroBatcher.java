@@ -493,8 +493,11 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
                 throw vme;
             }
             LOG.warn("a step of {} running requests failed; failing them", active.size(), t);
-            failAll(active, t);
-            steps.reset();
+            try {
+                steps.reset(); // free what they hold before their callers hear of the failure
+            } finally {
+                failAll(active, t);
+            }
         }
     }
 

@@ -94,4 +94,29 @@ class ServingSchedulerTest {
         }
         assertThat(CumoTestData.liveNativeArrays()).isEqualTo(baseline);
     }
+
+    @Test
+    void whileOthersDecodeAGroupJoinsOnlyUpToMaxPrefillPositions() throws Exception {
+        byte[] image = CumoTestData.images().values().iterator().next();
+        try (CumoService service = CumoService.start(spec(ServingConfig.defaults().withMaxPrefillPositions(1), 4))) {
+            RecordingListener listener = new RecordingListener();
+            try (AutoCloseable ignored = service.attach(listener)) {
+                CompletableFuture<CumoResult> running = service.submit(CumoRequest.of("long", image, "Describe the picture.",
+                        GenerationConfig.greedy(400).withIgnoreEos()));
+                Eventually.await("the long request decodes", () -> service.stats().runningSequences() == 1);
+                List<CompletableFuture<CumoResult>> joining = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    joining.add(service.submit(CumoRequest.of("j" + i, image, CumoTestData.QUESTION, GenerationConfig.greedy(2))));
+                }
+                for (CompletableFuture<CumoResult> f : joining) {
+                    assertThat(f.get(120, TimeUnit.SECONDS).tokenIds()).isNotEmpty();
+                }
+                assertThat(running).isNotDone(); // the short ones did not wait for it
+                assertThat(running.get(120, TimeUnit.SECONDS).tokenIds()).hasSize(400);
+                Eventually.await("all reported", () -> listener.batchSizes.size() == 4);
+                // one prefill per admission while the long one decodes: each joined alone
+                assertThat(listener.batchSizes).containsOnly(1);
+            }
+        }
+    }
 }

@@ -123,6 +123,11 @@ public final class ContinuousBatch<T> implements AutoCloseable {
         return running.stream().map(s -> s.tag).toList();
     }
 
+    /** Positions {@code input}'s prompt fills after splicing its image rows (what its prefill computes). */
+    public int promptPositions(ModelInput input) {
+        return generator.promptLength(input);
+    }
+
     /** Bytes of one cache slot of one row (K and V of every layer). */
     public long bytesPerSlot() {
         CumoConfig.Llm l = config.llm();
@@ -203,11 +208,9 @@ public final class ContinuousBatch<T> implements AutoCloseable {
                 blocks.add(new KvCache.Block(cache, rowRange(running.size()), firstReadSlot()));
                 rows.addAll(running);
             }
-            int[] groupOffsetOfBlock = new int[prefills.size()];
             for (int g = 0; g < prefills.size(); g++) {
                 List<Seq<T>> seqs = joining.get(g);
                 long[] keep = java.util.stream.IntStream.range(0, seqs.size()).filter(r -> seqs.get(r) != null).asLongStream().toArray();
-                groupOffsetOfBlock[g] = blocks.size();
                 if (keep.length > 0) {
                     blocks.add(new KvCache.Block(prefills.get(g).cache(), keep, 0));
                     for (long r : keep) {
