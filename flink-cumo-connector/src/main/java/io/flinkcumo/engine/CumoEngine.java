@@ -118,19 +118,22 @@ public final class CumoEngine implements AutoCloseable {
         List<ModelOutput> outputs = model.generate(batch.stream().map(Prepared::input).toList(), images, ForwardTrace.NONE);
         List<CumoResult> results = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
-            ModelOutput o = outputs.get(i);
-            Prepared p = batch.get(i);
-            results.add(new CumoResult(
-                    p.id(),
-                    tokenizer.decode(o.tokenIds(), true),
-                    o.tokenIds(),
-                    o.stoppedOnEos(),
-                    o.promptPositions(),
-                    o.routing(),
-                    o.timings(),
-                    p.preprocessNanos()));
+            results.add(result(batch.get(i), outputs.get(i)));
         }
         return results;
+    }
+
+    /** The result of a prepared request from the model's output (the answer detokenised). */
+    public CumoResult result(Prepared p, ModelOutput o) {
+        return new CumoResult(
+                p.id(),
+                tokenizer.decode(o.tokenIds(), true),
+                o.tokenIds(),
+                o.stoppedOnEos(),
+                o.promptPositions(),
+                o.routing(),
+                o.timings(),
+                p.preprocessNanos());
     }
 
     /** prepare + run for a batch. */

@@ -335,6 +335,27 @@ public final class CumoModel implements AutoCloseable {
         }
     }
 
+    /**
+     * An iteration-level batch over this model ({@link io.flinkcumo.engine.model.ContinuousBatch}):
+     * sequences join between decode steps and leave as soon as they stop. Its tensors live under
+     * this model's manager; close it before the model.
+     *
+     * @param reuse the vision-feature and prompt-prefix caches its prefills may use
+     */
+    public <T> io.flinkcumo.engine.model.ContinuousBatch<T> newContinuousBatch(io.flinkcumo.engine.model.Generator.Reuse reuse) {
+        return new io.flinkcumo.engine.model.ContinuousBatch<>(generator, manager, reuse);
+    }
+
+    /**
+     * The next-token logits after each prompt (float32, [vocab] per input), prefilled with what
+     * {@code reuse} holds: to check that a shared prefix or cached features change nothing.
+     */
+    public List<float[]> prefillLogits(List<ModelInput> inputs, io.flinkcumo.engine.model.Generator.Reuse reuse) {
+        try (NDManager scope = manager.newSubManager()) {
+            return generator.prefillLogits(scope, inputs, reuse);
+        }
+    }
+
     /** Per prompt: Σ log P of each continuation, in the order given, and the prompt's routing. */
     public record ContinuationScores(double[] logProbs, io.flinkcumo.engine.routing.RoutingStats routing) {}
 

@@ -4,9 +4,16 @@ package io.flinkcumo.engine;
  * How to pick generated tokens. {@code temperature <= 0} is greedy decoding (the reference's eval
  * mode); otherwise sampling applies temperature, then top-k (0 = off), then top-p (nucleus, 1 =
  * off), as Hugging Face does, from a random stream seeded by {@code seed} per request, so a
- * request's output does not depend on what it is batched with.
+ * request's output does not depend on what it is batched with. {@code ignoreEos} keeps generating
+ * after EOS until {@code maxNewTokens} (for benchmarks that need answers of a given length, as
+ * vLLM's {@code ignore_eos}).
  */
-public record GenerationConfig(int maxNewTokens, float temperature, float topP, int topK, long seed) {
+public record GenerationConfig(int maxNewTokens, float temperature, float topP, int topK, long seed, boolean ignoreEos) {
+
+    /** A config that stops at EOS. */
+    public GenerationConfig(int maxNewTokens, float temperature, float topP, int topK, long seed) {
+        this(maxNewTokens, temperature, topP, topK, seed, false);
+    }
 
     public GenerationConfig {
         if (maxNewTokens < 1) {
@@ -26,6 +33,11 @@ public record GenerationConfig(int maxNewTokens, float temperature, float topP, 
     /** Greedy decoding of at most {@code maxNewTokens}. */
     public static GenerationConfig greedy(int maxNewTokens) {
         return new GenerationConfig(maxNewTokens, 0f, 1f, 0, 0L);
+    }
+
+    /** This config, generating exactly {@code maxNewTokens} tokens whatever the model predicts (EOS included). */
+    public GenerationConfig withIgnoreEos() {
+        return new GenerationConfig(maxNewTokens, temperature, topP, topK, seed, true);
     }
 
     public boolean isGreedy() {

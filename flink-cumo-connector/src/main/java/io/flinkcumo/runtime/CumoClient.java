@@ -96,7 +96,7 @@ public final class CumoClient implements AutoCloseable {
         synchronized (METRICS) {
             SharedMetrics shared = METRICS.get(group);
             if (shared == null) {
-                CumoMetrics metrics = CumoMetrics.register(group, service::queueDepth);
+                CumoMetrics metrics = CumoMetrics.register(group, service::queueDepth).registerServing(service.stats());
                 shared = new SharedMetrics(metrics, service.attach(metrics));
                 METRICS.put(group, shared);
             }
@@ -187,7 +187,8 @@ public final class CumoClient implements AutoCloseable {
                 device,
                 options.get(CumoRuntimeOptions.PRECISION),
                 limits,
-                CumoRuntimeOptions.batcherConfig(options, device));
+                CumoRuntimeOptions.batcherConfig(options, device),
+                CumoRuntimeOptions.servingConfig(options));
     }
 
     private static ReadableConfig validated(ReadableConfig options) {

@@ -43,6 +43,12 @@ import org.apache.flink.metrics.ThreadSafeSimpleCounter;
  *   <tr><td>queueDepth</td><td>gauge</td><td>requests waiting for the device</td></tr>
  *   <tr><td>batchSize</td><td>histogram</td><td>requests per batch on the device</td></tr>
  *   <tr><td>batchLatencyMs</td><td>histogram</td><td>time to run one batch on the device</td></tr>
+ *   <tr><td>visionCacheHits</td><td>gauge</td><td>images whose features came from the
+ *       TaskManager's vision-feature cache (since the model was loaded)</td></tr>
+ *   <tr><td>visionCacheMisses</td><td>gauge</td><td>images that went through the vision tower</td></tr>
+ *   <tr><td>visionCacheBytes</td><td>gauge</td><td>bytes of cached image features</td></tr>
+ *   <tr><td>prefixCacheHits</td><td>gauge</td><td>prefills that reused the shared prompt prefix</td></tr>
+ *   <tr><td>runningSequences</td><td>gauge</td><td>sequences in the device's running batch</td></tr>
  *   <tr><td>expert_load.&lt;component&gt;.&lt;layer&gt;.&lt;expert&gt;</td><td>gauge</td>
  *       <td>share of the routed tokens that went to the expert in the latest report</td></tr>
  * </table>
@@ -89,6 +95,21 @@ public final class CumoMetrics implements BatcherListener {
     public static CumoMetrics register(MetricGroup parent, IntSupplier queueDepth) {
         return new CumoMetrics(
                 Objects.requireNonNull(parent, "parent"), Objects.requireNonNull(queueDepth, "queueDepth"));
+    }
+
+    /**
+     * Registers the gauges of the model service's scheduler and caches ({@code visionCacheHits},
+     * {@code visionCacheMisses}, {@code visionCacheBytes}, {@code prefixCacheHits}, {@code
+     * runningSequences}); the values are the service's, the same on every subtask sharing it.
+     */
+    public CumoMetrics registerServing(ServingStats stats) {
+        Objects.requireNonNull(stats, "stats");
+        group.gauge("visionCacheHits", (Gauge<Long>) stats::visionCacheHits);
+        group.gauge("visionCacheMisses", (Gauge<Long>) stats::visionCacheMisses);
+        group.gauge("visionCacheBytes", (Gauge<Long>) stats::visionCacheBytes);
+        group.gauge("prefixCacheHits", (Gauge<Long>) stats::prefixCacheHits);
+        group.gauge("runningSequences", (Gauge<Integer>) stats::runningSequences);
+        return this;
     }
 
     /** Counts tokens decoded by the model, for the tokens-per-second meter. */

@@ -69,6 +69,57 @@ public final class CumoRuntimeOptions {
                             "Longest time a request waits for others to fill its batch; bounds the latency"
                                     + " added by batching.");
 
+    public static final ConfigOption<ServingConfig.Scheduler> SCHEDULER =
+            ConfigOptions.key("scheduler")
+                    .enumType(ServingConfig.Scheduler.class)
+                    .defaultValue(ServingConfig.Scheduler.ITERATION)
+                    .withDescription(
+                            "How the shared model service batches: 'iteration' (default) decodes the running"
+                                    + " requests together one token at a time, lets a finished request leave at once"
+                                    + " and admits waiting ones between steps (up to max-batch-size running and"
+                                    + " kv-cache-size); 'static' runs vision, prefill and the whole decode of a batch"
+                                    + " before the next batch starts, without vision-cache or prefix reuse.");
+
+    public static final ConfigOption<MemorySize> VISION_CACHE_SIZE =
+            ConfigOptions.key("vision-cache-size")
+                    .memoryType()
+                    .defaultValue(MemorySize.ofMebiBytes(256))
+                    .withDescription(
+                            "Bytes of projected image features kept per model and TaskManager (shared by all"
+                                    + " subtasks), keyed by the SHA-256 of the decoded pixels; a repeated image skips"
+                                    + " the vision tower and projector. Least recently used images are evicted; 0"
+                                    + " turns the cache off. CuMo-7B: 576 x 4096 x 2 bytes = 4.5 MiB per image in"
+                                    + " fp16.");
+
+    public static final ConfigOption<Boolean> SHARED_PREFIX =
+            ConfigOptions.key("shared-prefix")
+                    .booleanType()
+                    .defaultValue(true)
+                    .withDescription(
+                            "Compute the key/value cache of the prompt prefix before the first image (system"
+                                    + " prompt and template) once per model and copy it into every request instead of"
+                                    + " prefilling it again (scheduler 'iteration').");
+
+    public static final ConfigOption<MemorySize> KV_CACHE_SIZE =
+            ConfigOptions.key("kv-cache-size")
+                    .memoryType()
+                    .defaultValue(MemorySize.ofMebiBytes(4096))
+                    .withDescription(
+                            "Most key/value-cache memory the running requests may take (scheduler 'iteration'):"
+                                    + " a waiting request joins only if the running batch, it included, fits. CuMo-7B"
+                                    + " in fp16 needs 128 KiB per position, about 90 MiB per request.");
+
+    public static final ConfigOption<Integer> MAX_PREFILL_POSITIONS =
+            ConfigOptions.key("max-prefill-positions")
+                    .intType()
+                    .defaultValue(4096)
+                    .withDescription(
+                            "While requests decode (scheduler 'iteration'), a group of waiting requests joins"
+                                    + " between two decode steps only if its prompts fill at most this many positions"
+                                    + " after splicing the image rows (its first request always joins): bounds how long"
+                                    + " an admission's vision and prefill stall the running requests. CuMo-7B: about"
+                                    + " 640 positions per single-image request.");
+
     public static final ConfigOption<Integer> QUEUE_CAPACITY =
             ConfigOptions.key("queue-capacity")
                     .intType()
@@ -184,7 +235,8 @@ public final class CumoRuntimeOptions {
         return Set.of(
                 DEVICE, PRECISION, MAX_BATCH_SIZE, MAX_BATCH_WAIT, QUEUE_CAPACITY, MAX_NEW_TOKENS,
                 TEMPERATURE, TOP_P, TOP_K, SEED, PROMPT_TEMPLATE, CAPTION_PROMPT, MAX_IMAGE_PIXELS,
-                MAX_IMAGE_BYTES, IMAGE_BASE, TIMEOUT, RETRIES, ERROR_HANDLING);
+                MAX_IMAGE_BYTES, IMAGE_BASE, TIMEOUT, RETRIES, ERROR_HANDLING, SCHEDULER, VISION_CACHE_SIZE,
+                SHARED_PREFIX, KV_CACHE_SIZE, MAX_PREFILL_POSITIONS);
     }
 
     /**
@@ -242,6 +294,11 @@ public final class CumoRuntimeOptions {
         check.value(TIMEOUT, timeout -> positive(TIMEOUT.key(), timeout));
         check.value(RETRIES, retries -> atLeast(RETRIES.key(), retries, 0));
         check.value(ERROR_HANDLING, handling -> null);
+        check.value(SCHEDULER, scheduler -> null);
+        check.value(VISION_CACHE_SIZE, size -> null);
+        check.value(SHARED_PREFIX, shared -> null);
+        check.value(KV_CACHE_SIZE, size -> atLeast(KV_CACHE_SIZE.key(), size.getBytes(), 1));
+        check.value(MAX_PREFILL_POSITIONS, positions -> atLeast(MAX_PREFILL_POSITIONS.key(), positions, 1));
         return check.problems;
     }
 
@@ -258,6 +315,16 @@ public final class CumoRuntimeOptions {
                 .withMaxBatchWait(config.get(MAX_BATCH_WAIT))
                 .withQueueCapacity(config.get(QUEUE_CAPACITY))
                 .withRequestTimeout(config.get(TIMEOUT));
+    }
+
+    /** The scheduler and reuse settings of the shared model service. */
+    public static ServingConfig servingConfig(ReadableConfig config) {
+        return new ServingConfig(
+                config.get(SCHEDULER),
+                config.get(VISION_CACHE_SIZE).getBytes(),
+                config.get(SHARED_PREFIX),
+                config.get(KV_CACHE_SIZE).getBytes(),
+                config.get(MAX_PREFILL_POSITIONS));
     }
 
     /** Reads options one by one so that an unparsable value is reported like a range problem. */

@@ -7,11 +7,17 @@ import io.flinkcumo.engine.LabelScores;
 import io.flinkcumo.engine.Precision;
 import io.flinkcumo.engine.image.ImageDecoder;
 import io.flinkcumo.engine.image.InvalidImageException;
+import io.flinkcumo.engine.ModelInput;
+import io.flinkcumo.engine.model.ContinuousBatch;
+import io.flinkcumo.engine.model.Generator;
+import io.flinkcumo.engine.model.PromptPrefixCache;
+import io.flinkcumo.engine.model.VisionFeatureCache;
 import io.flinkcumo.runtime.SharedModelRegistry.Lease;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,8 +30,12 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Callers {@link #prepare} requests on their own thread (image decoding, preprocessing and
  * tokenisation run in parallel, and a bad image fails there without entering a batch), then
- * {@link #submit} them; the batcher's single dispatcher thread runs them in batches of up to {@code
- * max-batch-size} through {@link CumoEngine#run}, which is the only thread that touches the model.
+ * {@link #submit} them; the batcher's single dispatcher thread is the only thread that touches the
+ * model. With the default {@code scheduler: iteration} it runs an iteration-level batch of up to
+ * {@code max-batch-size} sequences ({@link ContinuousBatch}): requests join between decode steps,
+ * leave as soon as they stop, reuse cached image features ({@code vision-cache-size}, shared by all
+ * subtasks using this service) and the K/V of the shared prompt prefix. With {@code scheduler:
+ * static} it runs batches through {@link CumoEngine#run} as before.
  * Label scoring ({@link #submitScores}, for classification such as moderation) goes through the same
  * queue and thread: a batch may mix both kinds, and runs each kind as one engine call
  * ({@link CumoEngine#scorePrepared} per distinct label list).
@@ -50,9 +60,16 @@ public final class CumoService implements AutoCloseable {
      * @param precision the requested precision; auto is resolved for the device
      * @param imageLimits limits applied when decoding images
      * @param batcher batching, queue and timeout settings
+     * @param serving scheduler, vision-feature cache, shared prefix and KV budget
      */
     public record Spec(
-            Path modelDir, DeviceSpec device, Precision precision, ImageDecoder.Limits imageLimits, BatcherConfig batcher) {
+            Path modelDir, DeviceSpec device, Precision precision, ImageDecoder.Limits imageLimits, BatcherConfig batcher,
+            ServingConfig serving) {
+
+        /** A spec with the default {@link ServingConfig}. */
+        public Spec(Path modelDir, DeviceSpec device, Precision precision, ImageDecoder.Limits imageLimits, BatcherConfig batcher) {
+            this(modelDir, device, precision, imageLimits, batcher, ServingConfig.defaults());
+        }
 
         public Spec {
             Objects.requireNonNull(modelDir, "modelDir");
@@ -60,6 +77,7 @@ public final class CumoService implements AutoCloseable {
             Objects.requireNonNull(precision, "precision");
             Objects.requireNonNull(imageLimits, "imageLimits");
             Objects.requireNonNull(batcher, "batcher");
+            Objects.requireNonNull(serving, "serving");
             device.resolve(precision); // refuses an unresolved 'auto' device
         }
 
@@ -73,6 +91,9 @@ public final class CumoService implements AutoCloseable {
     private final CumoEngine engine;
     private final BatcherListeners listeners = new BatcherListeners();
     private final MicroBatcher<Task, Object> batcher;
+    private final VisionFeatureCache visionCache; // disabled when vision-cache-size is 0 or the scheduler is static
+    private final PromptPrefixCache prefixCache; // null without shared-prefix reuse
+    private final Steps steps; // null with the static scheduler
 
     /** Work for the dispatcher thread: generate an answer, or score labels. */
     private sealed interface Task {
@@ -86,7 +107,176 @@ public final class CumoService implements AutoCloseable {
     private CumoService(Spec spec, CumoEngine engine) {
         this.spec = spec;
         this.engine = engine;
-        this.batcher = new MicroBatcher<>(spec.batcher(), this::runBatch, listeners);
+        ServingConfig serving = spec.serving();
+        boolean iterate = serving.scheduler() == ServingConfig.Scheduler.ITERATION;
+        ai.djl.Device device = engine.model().device();
+        this.visionCache = new VisionFeatureCache(spec.key().toString(), iterate ? serving.visionCacheBytes() : 0, device);
+        this.prefixCache = iterate && serving.sharedPrefix() ? new PromptPrefixCache(8, device) : null;
+        try {
+            if (iterate) {
+                this.steps = new Steps(engine.model().newContinuousBatch(new Generator.Reuse(visionCache, prefixCache)));
+                this.batcher = new MicroBatcher<>(spec.batcher(), steps, listeners);
+            } else {
+                this.steps = null;
+                this.batcher = new MicroBatcher<>(spec.batcher(), this::runBatch, listeners);
+            }
+        } catch (RuntimeException | Error e) {
+            closeCaches();
+            throw e;
+        }
+    }
+
+    /** Counters of the service's scheduler and caches, for metrics (read from any thread). */
+    public ServingStats stats() {
+        return new ServingStats() {
+            @Override
+            public long visionCacheHits() {
+                return visionCache.hits();
+            }
+
+            @Override
+            public long visionCacheMisses() {
+                return visionCache.misses();
+            }
+
+            @Override
+            public long visionCacheBytes() {
+                return visionCache.bytes();
+            }
+
+            @Override
+            public long prefixCacheHits() {
+                return prefixCache == null ? 0 : prefixCache.hits();
+            }
+
+            @Override
+            public int runningSequences() {
+                return steps == null ? 0 : steps.runningNow;
+            }
+
+            @Override
+            public long decodeSteps() {
+                return steps == null ? 0 : steps.stepsNow;
+            }
+
+            @Override
+            public long decodedRows() {
+                return steps == null ? 0 : steps.rowsNow;
+            }
+        };
+    }
+
+    /** The vision-feature cache (disabled with {@code vision-cache-size} 0 or the static scheduler). */
+    public VisionFeatureCache visionCache() {
+        return visionCache;
+    }
+
+    /**
+     * The iteration-level step function over the engine's {@link ContinuousBatch}: generation
+     * requests join the batch (vision and prefill in {@link #admit}), decode one token per {@link
+     * #step} and leave when they stop; scoring requests run whole in {@link #admit}, one engine
+     * call per label list.
+     */
+    private final class Steps implements StepFunction<Task, Object> {
+        private final ContinuousBatch<Long> batch;
+        private final Map<Long, CumoEngine.Prepared> running = new HashMap<>();
+        volatile int runningNow;
+        volatile long stepsNow;
+        volatile long rowsNow;
+
+        Steps(ContinuousBatch<Long> batch) {
+            this.batch = batch;
+        }
+
+        @Override
+        public boolean canAdmit(List<Task> admitting, Task next) {
+            if (!(next instanceof Generate)) {
+                return true;
+            }
+            List<ModelInput> inputs = new ArrayList<>();
+            for (Task t : admitting) {
+                if (t instanceof Generate) {
+                    inputs.add(t.prepared().input());
+                }
+            }
+            inputs.add(next.prepared().input());
+            if (batch.size() > 0 && inputs.size() > 1) { // bounds the stall of the running sequences
+                long positions = inputs.stream().mapToLong(batch::promptPositions).sum();
+                if (positions > spec.serving().maxPrefillPositions()) {
+                    return false;
+                }
+            }
+            return batch.bytesIfAdmitted(inputs) <= spec.serving().kvCacheBytes();
+        }
+
+        @Override
+        public Map<Long, ItemResult<Object>> admit(List<Long> ids, List<Task> tasks) {
+            Map<Long, ItemResult<Object>> done = new HashMap<>();
+            Map<List<String>, List<Integer>> scoring = new LinkedHashMap<>();
+            List<Long> genIds = new ArrayList<>();
+            List<ModelInput> genInputs = new ArrayList<>();
+            Map<Long, CumoEngine.Prepared> joining = new HashMap<>();
+            for (int i = 0; i < tasks.size(); i++) {
+                if (tasks.get(i) instanceof Score score) {
+                    scoring.computeIfAbsent(score.labels(), k -> new ArrayList<>()).add(i);
+                } else {
+                    genIds.add(ids.get(i));
+                    genInputs.add(tasks.get(i).prepared().input());
+                    joining.put(ids.get(i), tasks.get(i).prepared());
+                }
+            }
+            for (Map.Entry<List<String>, List<Integer>> group : scoring.entrySet()) {
+                List<CumoEngine.Prepared> prepared = group.getValue().stream().map(i -> tasks.get(i).prepared()).toList();
+                List<LabelScores> out = engine.scorePrepared(prepared, group.getKey());
+                for (int j = 0; j < out.size(); j++) {
+                    done.put(ids.get(group.getValue().get(j)), ItemResult.success(out.get(j)));
+                }
+            }
+            if (!genIds.isEmpty()) {
+                running.putAll(joining);
+                try {
+                    for (ContinuousBatch.Finished<Long> f : batch.admit(genIds, genInputs)) {
+                        done.put(f.tag(), ItemResult.success(engine.result(running.remove(f.tag()), f.output())));
+                    }
+                } catch (RuntimeException | Error e) {
+                    joining.keySet().forEach(running::remove);
+                    throw e;
+                }
+            }
+            runningNow = batch.size();
+            return done;
+        }
+
+        @Override
+        public Map<Long, ItemResult<Object>> step() {
+            Map<Long, ItemResult<Object>> done = new HashMap<>();
+            for (ContinuousBatch.Finished<Long> f : batch.step()) {
+                done.put(f.tag(), ItemResult.success(engine.result(running.remove(f.tag()), f.output())));
+            }
+            runningNow = batch.size();
+            stepsNow = batch.stepsRun();
+            rowsNow = batch.rowsStepped();
+            return done;
+        }
+
+        @Override
+        public void cancel(long id) {
+            batch.cancel(id);
+            running.remove(id);
+            runningNow = batch.size();
+        }
+
+        @Override
+        public int running() {
+            return batch.size();
+        }
+
+        @Override
+        public void reset() {
+            batch.reset();
+            running.clear();
+            runningNow = 0;
+        }
     }
 
     /** The JVM-wide registry of loaded services, for tests and diagnostics. */
@@ -237,7 +427,21 @@ public final class CumoService implements AutoCloseable {
         try {
             batcher.close();
         } finally {
-            engine.close();
+            try {
+                if (steps != null && !batcher.isDispatcherAlive()) {
+                    steps.reset(); // the dispatcher resets on exit; this covers a dispatcher that never started
+                }
+                closeCaches();
+            } finally {
+                engine.close();
+            }
+        }
+    }
+
+    private void closeCaches() {
+        visionCache.close();
+        if (prefixCache != null) {
+            prefixCache.close();
         }
     }
 }

@@ -3,7 +3,9 @@ package io.flinkcumo.runtime;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -24,6 +26,17 @@ import org.slf4j.LoggerFactory;
  *
  * A batch runs as soon as {@code maxBatchSize} requests are queued, or when the oldest queued request
  * has waited {@code maxBatchWait}. While a batch runs, new requests queue up and form the next one.
+ *
+ * <h2>Iteration-level batching</h2>
+ *
+ * Constructed with a {@link StepFunction} instead, the dispatcher schedules per iteration: the
+ * running requests advance together one {@link StepFunction#step} at a time, a request leaves as
+ * soon as it has its result, and queued requests {@link StepFunction#admit join} between steps (up
+ * to {@code maxBatchSize} running and whatever budget {@link StepFunction#canAdmit} applies). When
+ * nothing runs, the first group forms as a batch does above. Back-pressure, timeouts and shutdown
+ * are the same; failure isolation applies to admission (a group whose start throws is split in
+ * halves), while a step that throws fails the requests running in it. A request that times out or
+ * is cancelled while running leaves the running set before the next step.
  *
  * <h2>Back-pressure</h2>
  *
@@ -63,7 +76,8 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MicroBatcher.class);
 
     private final BatcherConfig config;
-    private final BatchFunction<I, O> function;
+    private final BatchFunction<I, O> function; // null when iterating
+    private final StepFunction<I, O> steps; // null when batching statically
     private final BatcherListener listener;
     private final Thread dispatcher;
     private final ScheduledThreadPoolExecutor timeouts;
@@ -83,8 +97,24 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
      * @param listener receives statistics; {@link BatcherListener#NONE} for none
      */
     public MicroBatcher(BatcherConfig config, BatchFunction<I, O> function, BatcherListener listener) {
+        this(config, Objects.requireNonNull(function, "function"), null, listener);
+    }
+
+    /**
+     * Starts the dispatcher thread with iteration-level scheduling (see the class description).
+     *
+     * @param config batching, queue and timeout settings; {@code maxBatchSize} bounds the running set
+     * @param steps admits and advances the running requests
+     * @param listener receives statistics; each step is reported as a batch of the running requests
+     */
+    public MicroBatcher(BatcherConfig config, StepFunction<I, O> steps, BatcherListener listener) {
+        this(config, null, Objects.requireNonNull(steps, "steps"), listener);
+    }
+
+    private MicroBatcher(BatcherConfig config, BatchFunction<I, O> function, StepFunction<I, O> steps, BatcherListener listener) {
         this.config = Objects.requireNonNull(config, "config");
-        this.function = Objects.requireNonNull(function, "function");
+        this.function = function;
+        this.steps = steps;
         this.listener = new GuardedListener(Objects.requireNonNull(listener, "listener"));
         this.timeouts =
                 new ScheduledThreadPoolExecutor(1, daemonFactory("cumo-timeouts-" + config.name()));
@@ -263,9 +293,13 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
 
     private void dispatch() {
         try {
-            List<Request<I, O>> batch;
-            while ((batch = nextBatch()) != null) {
-                runBatch(batch);
+            if (steps != null) {
+                iterate();
+            } else {
+                List<Request<I, O>> batch;
+                while ((batch = nextBatch()) != null) {
+                    runBatch(batch);
+                }
             }
         } catch (InterruptedException e) {
             LOG.debug("{} interrupted", Thread.currentThread().getName());
@@ -274,7 +308,214 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
             running.forEach(request -> fail(request, closed("the dispatcher failed", t)));
         } finally {
             running = List.of();
+            if (steps != null) {
+                try {
+                    steps.reset();
+                } catch (RuntimeException e) {
+                    LOG.warn("{}: resetting the running set failed", Thread.currentThread().getName(), e);
+                }
+            }
             stopAccepting(true).forEach(request -> fail(request, closed("its dispatcher stopped", null)));
+        }
+    }
+
+    // ---------------------------------------------------------------- iteration-level scheduling
+
+    private long nextId;
+    private final Map<Long, Cohort> cohorts = new java.util.HashMap<>(); // running id → the admission it came with
+
+    /**
+     * The requests admitted together: reported to the listener as one batch (size, failures, time
+     * from admission to the last result) once the last of them has left, as a static batch is.
+     */
+    private static final class Cohort {
+        final int size;
+        final long start = System.nanoTime();
+        int open;
+        int failed;
+
+        Cohort(int size) {
+            this.size = size;
+            this.open = size;
+        }
+    }
+
+    private void leave(Cohort cohort, Request<I, O> request) {
+        if (request.future.isCompletedExceptionally()) {
+            cohort.failed++;
+        }
+        if (--cohort.open == 0) {
+            listener.onBatchFinished(cohort.size, cohort.failed, System.nanoTime() - cohort.start);
+        }
+    }
+
+    /** The dispatcher loop with a {@link StepFunction}: admit between steps, step while anything runs. */
+    private void iterate() throws InterruptedException {
+        Map<Long, Request<I, O>> active = new LinkedHashMap<>();
+        List<Request<I, O>> admitted;
+        while ((admitted = nextAdmission(active)) != null) {
+            dropAbandoned(active);
+            if (!admitted.isEmpty()) {
+                Cohort cohort = new Cohort(admitted.size());
+                List<Request<I, O>> live = new ArrayList<>();
+                for (Request<I, O> request : admitted) {
+                    if (request.future.isDone()) {
+                        leave(cohort, request); // timed out while being picked
+                    } else {
+                        live.add(request);
+                    }
+                }
+                if (!live.isEmpty()) {
+                    admit(live, active, cohort);
+                }
+            }
+            running = List.copyOf(active.values());
+            if (!active.isEmpty()) {
+                step(active);
+                running = List.copyOf(active.values());
+            }
+        }
+    }
+
+    /**
+     * Requests to admit now: none if the running set is full or the queue empty; blocks only while
+     * nothing runs (then as {@link #nextBatch}). Null once closed with nothing queued or running.
+     */
+    private List<Request<I, O>> nextAdmission(Map<Long, Request<I, O>> active) throws InterruptedException {
+        lock.lockInterruptibly();
+        try {
+            while (active.isEmpty()) {
+                if (queue.isEmpty()) {
+                    if (!accepting) {
+                        return null;
+                    }
+                    notEmpty.await();
+                    continue;
+                }
+                if (queue.size() >= config.maxBatchSize() || !accepting) {
+                    break;
+                }
+                long remaining = queue.peekFirst().enqueuedNanos + config.maxBatchWait().toNanos() - System.nanoTime();
+                if (remaining <= 0) {
+                    break;
+                }
+                notEmpty.awaitNanos(remaining);
+            }
+            List<Request<I, O>> batch = new ArrayList<>();
+            List<I> inputs = new ArrayList<>();
+            while (!queue.isEmpty() && active.size() + batch.size() < config.maxBatchSize()) {
+                Request<I, O> head = queue.peekFirst();
+                boolean first = active.isEmpty() && batch.isEmpty();
+                if (!first && !steps.canAdmit(inputs, head.input)) {
+                    break;
+                }
+                batch.add(queue.pollFirst());
+                inputs.add(head.input);
+            }
+            if (!batch.isEmpty()) {
+                notFull.signalAll();
+            }
+            return batch;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Removes running requests whose future completed meanwhile (timeout, cancellation, close). */
+    private void dropAbandoned(Map<Long, Request<I, O>> active) {
+        for (var it = active.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (e.getValue().future.isDone()) {
+                it.remove();
+                steps.cancel(e.getKey());
+                leave(cohorts.remove(e.getKey()), e.getValue());
+            }
+        }
+    }
+
+    private void admit(List<Request<I, O>> requests, Map<Long, Request<I, O>> active, Cohort cohort)
+            throws InterruptedException {
+        List<Request<I, O>> live = requests; // one that times out meanwhile is dropped before the next step
+        List<Long> ids = new ArrayList<>(live.size());
+        for (int i = 0; i < live.size(); i++) {
+            ids.add(nextId++);
+        }
+        Map<Long, ItemResult<O>> done;
+        try {
+            done = steps.admit(ids, live.stream().map(r -> r.input).toList());
+        } catch (InterruptedException e) {
+            live.forEach(request -> fail(request, closed("its batch was interrupted", e)));
+            live.forEach(request -> leave(cohort, request));
+            throw e;
+        } catch (Throwable t) {
+            if (config.isolateFailures() && live.size() > 1 && !(t instanceof VirtualMachineError)) {
+                LOG.debug("admitting {} requests failed; retrying in halves to isolate the cause", live.size(), t);
+                int half = live.size() / 2;
+                admit(live.subList(0, half), active, cohort);
+                admit(live.subList(half, live.size()), active, cohort);
+            } else {
+                live.forEach(request -> fail(request, t));
+                live.forEach(request -> leave(cohort, request));
+            }
+            return;
+        }
+        for (int i = 0; i < live.size(); i++) {
+            ItemResult<O> result = done == null ? null : done.get(ids.get(i));
+            if (result == null) {
+                active.put(ids.get(i), live.get(i));
+                cohorts.put(ids.get(i), cohort);
+            } else {
+                complete(live.get(i), result, i);
+                leave(cohort, live.get(i));
+            }
+        }
+        if (active.size() != steps.running()) {
+            throw new IllegalStateException(
+                    "step function runs " + steps.running() + " requests, the batcher tracks " + active.size());
+        }
+    }
+
+    private void step(Map<Long, Request<I, O>> active) throws InterruptedException {
+        try {
+            Map<Long, ItemResult<O>> done = steps.step();
+            for (Map.Entry<Long, ItemResult<O>> e : done.entrySet()) {
+                Request<I, O> request = active.remove(e.getKey());
+                if (request != null) {
+                    complete(request, e.getValue(), -1);
+                    leave(cohorts.remove(e.getKey()), request);
+                }
+            }
+        } catch (InterruptedException e) {
+            failAll(active, closed("its batch was interrupted", e));
+            throw e;
+        } catch (Throwable t) {
+            if (t instanceof VirtualMachineError vme) {
+                throw vme;
+            }
+            LOG.warn("a step of {} running requests failed; failing them", active.size(), t);
+            try {
+                steps.reset(); // free what they hold before their callers hear of the failure
+            } finally {
+                failAll(active, t);
+            }
+        }
+    }
+
+    private void failAll(Map<Long, Request<I, O>> active, Throwable error) {
+        active.forEach((id, request) -> {
+            fail(request, error);
+            leave(cohorts.remove(id), request);
+        });
+        active.clear();
+    }
+
+    private void complete(Request<I, O> request, ItemResult<O> result, int index) {
+        if (result instanceof ItemResult.Success<O> success) {
+            succeed(request, success.value());
+        } else if (result instanceof ItemResult.Failure<O> failure) {
+            fail(request, failure.error());
+        } else {
+            fail(request, new IllegalStateException("step function returned a null result" + (index >= 0 ? " at " + index : "")));
         }
     }
 

@@ -65,6 +65,35 @@ final class BenchCommand implements Callable<Integer> {
                     + "of it (default on; --no-roofline skips it).")
     boolean roofline;
 
+    @Option(names = "--serve", description = "Instead: load the shared model service with an open-loop Poisson mix of short "
+            + "answers (1-3 tokens) and descriptions (30-60 tokens); static against iteration-level scheduling, and a "
+            + "repeated-image workload with the vision cache on and off (see docs/benchmarks.md).")
+    boolean serve;
+
+    @Option(names = "--serve-requests", defaultValue = "48", description = "Requests per --serve measurement (default ${DEFAULT-VALUE}).")
+    int serveRequests;
+
+    @Option(names = "--serve-batch", defaultValue = "8", description = "max-batch-size of the service for --serve (default ${DEFAULT-VALUE}).")
+    int serveBatch;
+
+    @Option(names = "--serve-load", defaultValue = "0.7", description = "Poisson arrival rate for --serve as a fraction of the static "
+            + "scheduler's saturation throughput (default ${DEFAULT-VALUE}).")
+    double serveLoad;
+
+    @Option(names = "--serve-short", defaultValue = "0.5", description = "Share of short answers in the --serve mix (default ${DEFAULT-VALUE}).")
+    double serveShort;
+
+    @Option(names = "--serve-parts", split = ",", defaultValue = "mix,repeated", description = "Which --serve workloads: mix "
+            + "(scheduler comparison), repeated (vision cache on/off) (default ${DEFAULT-VALUE}).")
+    List<String> serveParts;
+
+    @Option(names = "--serve-rounds", defaultValue = "3", description = "Rounds of the repeated-image workload, alternating cache on "
+            + "and off (default ${DEFAULT-VALUE}).")
+    int serveRounds;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of the --serve workload (default ${DEFAULT-VALUE}).")
+    long seed;
+
     @Option(names = "--gemm-size", defaultValue = "2048", description = "n of the n³ matmul that measures the GEMM peak (default ${DEFAULT-VALUE}).")
     int gemmSize;
 
@@ -72,6 +101,9 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (soak > 0) {
             return soak();
+        }
+        if (serve) {
+            return new ServeBench(model, imageFiles(), serveRequests, serveBatch, serveLoad, serveShort, seed, serveParts, serveRounds).run();
         }
         if (moeLayer) {
             MoeLayerBench.Result r = MoeLayerBench.run(10 * 577, moeHidden, 4 * moeHidden, 4, 2, 7);
@@ -190,6 +222,21 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The PNG and JPEG files of {@code --images} (default samples/images), in name order. */
+    private List<byte[]> imageFiles() throws java.io.IOException {
+        Path dir = images != null ? images : ModelOptions.home().resolve("samples/images");
+        List<byte[]> files = new ArrayList<>();
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.filter(f -> f.toString().matches("(?i).*\\.(png|jpe?g)$")).sorted().toList()) {
+                files.add(Files.readAllBytes(p));
+            }
+        }
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException("no PNG or JPEG images in " + dir);
+        }
+        return files;
     }
 
     /** N consecutive single requests over the sample images; memory read before and after. */

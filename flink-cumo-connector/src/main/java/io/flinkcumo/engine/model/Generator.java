@@ -48,6 +48,11 @@ public final class Generator {
         return config;
     }
 
+    /** The tensors' data type. */
+    public DataType dataType() {
+        return type;
+    }
+
     /** The S² vision encoder (CLIP tower inside). */
     public MultiScaleVisionEncoder vision() {
         return vision;
@@ -106,7 +111,7 @@ public final class Generator {
                 }
                 int id = (int) next[r];
                 generated.get(r).add(id);
-                if (id == eosId) {
+                if (id == eosId && !inputs.get(r).config().ignoreEos()) {
                     eos[r] = true;
                     done[r] = true;
                 } else if (generated.get(r).size() >= budget[r]) {
@@ -160,11 +165,11 @@ public final class Generator {
     }
 
     /** State after prefill: the cache holds every prompt, logits are at each row's last real position. */
-    private record Prefilled(
+    record Prefilled(
             int[] lengths, int lMax, KvCache cache, NDArray lastLogits, RoutingRecorder recorder, long visionNanos, long prefillNanos) {}
 
     /** Positions a prompt fills after splicing (each placeholder becomes the image's rows). */
-    private int promptLength(ModelInput input) {
+    int promptLength(ModelInput input) {
         int n = 0;
         for (int id : input.inputIds()) {
             n += id == ModelInput.IMAGE_TOKEN_INDEX ? config.imageTokens() : 1;
@@ -172,20 +177,41 @@ public final class Generator {
         return n;
     }
 
+    /** What a prefill may reuse: cached vision features and shared prompt prefixes (either may be null). */
+    public record Reuse(VisionFeatureCache vision, PromptPrefixCache prefix) {
+        public static final Reuse NONE = new Reuse(null, null);
+    }
+
     /** Vision, splice and prefill of a batch into a cache with {@code extraSlots} free slots after the longest prompt. */
     private Prefilled prefill(NDManager scope, List<ModelInput> inputs, ImageBatch images, ForwardTrace trace, int extraSlots) {
+        return prefill(scope, inputs, images, trace, extraSlots, Reuse.NONE);
+    }
+
+    /**
+     * As above, reusing what {@code reuse} holds: with a prefix cache and a shared prefix (the same
+     * tokens before every input's first image), the prefix's K/V are copied into slots [0, L_p) of
+     * every row and only the rest of each prompt is prefilled, at positions L_p, L_p+1, ….
+     */
+    Prefilled prefill(NDManager scope, List<ModelInput> inputs, ImageBatch images, ForwardTrace trace, int extraSlots, Reuse reuse) {
         int b = inputs.size();
         RoutingRecorder recorder = new RoutingRecorder(b);
         long t0 = System.nanoTime();
-        NDArray imageRows = encodeImages(scope, inputs, images, recorder, trace); // [N_img·P, H] or null
+        NDArray imageRows = reuse.vision() != null && reuse.vision().enabled()
+                ? encodeImagesCached(scope, inputs, images, recorder, reuse.vision())
+                : encodeImages(scope, inputs, images, recorder, trace); // [N_img·P, H] or null
         long t1 = System.nanoTime();
+        int lp = reuse.prefix() == null ? 0 : sharedPrefixLength(inputs);
+        PromptPrefixCache.Entry prefix = lp == 0 ? null : reuse.prefix().get(Arrays.copyOf(inputs.get(0).inputIds(), lp), this);
 
-        // ---- splice ----
+        // ---- splice (the part of each prompt after the shared prefix) ----
         int p = config.imageTokens();
         int[] lengths = new int[b];
+        int[] own = new int[b]; // positions each row prefills itself: lengths − L_p
         List<Integer> textIds = new ArrayList<>();
         for (int r = 0; r < b; r++) {
-            for (int id : inputs.get(r).inputIds()) {
+            int[] ids = inputs.get(r).inputIds();
+            for (int k = lp; k < ids.length; k++) {
+                int id = ids[k];
                 if (id != ModelInput.IMAGE_TOKEN_INDEX) {
                     if (id < 0 || id >= config.llm().vocabSize()) {
                         throw new IllegalArgumentException("token id " + id + " is outside the vocabulary of " + config.llm().vocabSize());
@@ -194,67 +220,157 @@ public final class Generator {
                 }
             }
             lengths[r] = promptLength(inputs.get(r));
+            own[r] = lengths[r] - lp;
             if (lengths[r] >= config.maxContext()) {
                 throw new IllegalArgumentException(
                         "the prompt fills " + lengths[r] + " positions after splicing " + p + " rows per image, but the context holds "
                                 + config.maxContext() + " (with room for at least one new token)");
             }
         }
-        int lMax = Arrays.stream(lengths).max().orElseThrow();
+        int lOwn = Arrays.stream(own).max().orElseThrow(); // L_own: rows prefilled this call
+        int lMax = lp + lOwn;
         int textCount = textIds.size();
         int imageCount = imageRows == null ? 0 : (int) imageRows.getShape().get(0);
         int zeroRow = textCount + imageCount;
-        long[] gather = new long[b * lMax];
+        long[] gather = new long[b * lOwn];
         Arrays.fill(gather, zeroRow);
         int text = 0;
         int image = 0;
         for (int r = 0; r < b; r++) {
             int pos = 0;
-            for (int id : inputs.get(r).inputIds()) {
-                if (id == ModelInput.IMAGE_TOKEN_INDEX) {
+            int[] ids = inputs.get(r).inputIds();
+            for (int k = lp; k < ids.length; k++) {
+                if (ids[k] == ModelInput.IMAGE_TOKEN_INDEX) {
                     for (int i = 0; i < p; i++) {
-                        gather[r * lMax + pos++] = textCount + image++;
+                        gather[r * lOwn + pos++] = textCount + image++;
                     }
                 } else {
-                    gather[r * lMax + pos++] = text++;
+                    gather[r * lOwn + pos++] = text++;
                 }
             }
         }
         NDList table = new NDList();
-        table.add(llm.embed(scope.create(textIds.stream().mapToLong(Integer::longValue).toArray())));
+        if (textCount > 0) {
+            table.add(llm.embed(scope.create(textIds.stream().mapToLong(Integer::longValue).toArray())));
+        }
         if (imageRows != null) {
             table.add(imageRows);
         }
         table.add(scope.zeros(new Shape(1, config.llm().hiddenSize()), type));
-        NDArray x = NDArrays.concat(table, 0).get(scope.create(gather)).reshape(b, lMax, config.llm().hiddenSize());
+        NDArray x = NDArrays.concat(table, 0).get(scope.create(gather)).reshape(b, lOwn, config.llm().hiddenSize());
         trace.llmHidden(0, x);
 
-        // ---- prefill ----
+        // ---- prefill: row r's own tokens at positions L_p + t, seeing the prefix and its own earlier tokens ----
         KvCache cache = new KvCache(
                 scope, llm.numLayers(), b, config.llm().numKeyValueHeads(), lMax + extraSlots, config.llm().headDim(), type);
-        int[][] positions = new int[b][lMax];
-        int[] owners = new int[b * lMax];
-        float[] mask = new float[b * lMax * lMax];
+        if (prefix != null) {
+            cache.prime(prefix.keys(), prefix.values());
+            for (int r = 0; r < b; r++) {
+                recorder.add(r, prefix.routing(), 0);
+            }
+        }
+        int[][] positions = new int[b][lOwn];
+        int[] owners = new int[b * lOwn];
+        float[] mask = new float[b * lOwn * lMax];
         for (int r = 0; r < b; r++) {
-            for (int t = 0; t < lMax; t++) {
-                positions[r][t] = t;
-                owners[r * lMax + t] = t < lengths[r] ? r : -1;
+            for (int t = 0; t < lOwn; t++) {
+                positions[r][t] = lp + t;
+                owners[r * lOwn + t] = t < own[r] ? r : -1;
                 for (int j = 0; j < lMax; j++) {
-                    boolean visible = j <= t && j < lengths[r];
-                    mask[(r * lMax + t) * lMax + j] = visible ? 0f : Float.NEGATIVE_INFINITY;
+                    boolean visible = j < lp || (j - lp <= t && j - lp < own[r]);
+                    mask[(r * lOwn + t) * lMax + j] = visible ? 0f : Float.NEGATIVE_INFINITY;
                 }
             }
         }
         TokenOwners prefillTokens = new TokenOwners(owners, recorder, trace);
         NDArray hidden = llm.forward(
-                x, llm.rotary().tables(scope, positions, type), maskArray(scope, mask, b, lMax, lMax), cache, prefillTokens, true);
+                x, llm.rotary().tables(scope, positions, type), maskArray(scope, mask, b, lOwn, lMax), cache, prefillTokens, true);
         long[] last = new long[b];
         for (int r = 0; r < b; r++) {
-            last[r] = (long) r * lMax + lengths[r] - 1;
+            last[r] = (long) r * lOwn + own[r] - 1;
         }
-        NDArray logits = llm.logits(hidden.reshape((long) b * lMax, -1).get(scope.create(last))); // [B, V]
+        NDArray logits = llm.logits(hidden.reshape((long) b * lOwn, -1).get(scope.create(last))); // [B, V]
         trace.logits(0, logits);
         return new Prefilled(lengths, lMax, cache, logits, recorder, t1 - t0, System.nanoTime() - t1);
+    }
+
+    /** The next-token logits after each prompt, prefilled with {@code reuse} (for equivalence checks). */
+    public List<float[]> prefillLogits(NDManager scope, List<ModelInput> inputs, Reuse reuse) {
+        NDArray logits = prefill(scope, inputs, null, ForwardTrace.NONE, 0, reuse).lastLogits().toType(DataType.FLOAT32, false);
+        List<float[]> out = new ArrayList<>();
+        for (int r = 0; r < inputs.size(); r++) {
+            out.add(logits.get(r).toFloatArray());
+        }
+        return out;
+    }
+
+    /**
+     * Length of the prompt prefix every input shares and may take from a prefix cache: the tokens
+     * before the first image placeholder, when they are the same in all inputs; 0 otherwise (no
+     * image, or different prefixes).
+     */
+    static int sharedPrefixLength(List<ModelInput> inputs) {
+        int[] first = inputs.get(0).inputIds();
+        int lp = prefixLength(first);
+        for (ModelInput in : inputs) {
+            int[] ids = in.inputIds();
+            if (prefixLength(ids) != lp || !Arrays.equals(ids, 0, lp, first, 0, lp)) {
+                return 0;
+            }
+        }
+        return lp;
+    }
+
+    /** Tokens before the first image placeholder, 0 without one. */
+    static int prefixLength(int[] ids) {
+        for (int k = 0; k < ids.length; k++) {
+            if (ids[k] == ModelInput.IMAGE_TOKEN_INDEX) {
+                return k;
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * Prefills {@code ids} alone (positions 0 … L_p−1) and returns its K/V per layer, [1, kv_heads,
+     * L_p, d], in {@code owner}, with the routing its tokens took.
+     */
+    PromptPrefixCache.Entry prefixEntry(NDManager owner, int[] ids) {
+        int lp = ids.length;
+        for (int id : ids) {
+            if (id < 0 || id >= config.llm().vocabSize()) {
+                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary of " + config.llm().vocabSize());
+            }
+        }
+        RoutingRecorder routing = new RoutingRecorder(1);
+        try (NDManager scope = owner.newSubManager()) {
+            KvCache cache = new KvCache(scope, llm.numLayers(), 1, config.llm().numKeyValueHeads(), lp, config.llm().headDim(), type);
+            int[][] positions = new int[1][lp];
+            float[] mask = new float[lp * lp];
+            for (int t = 0; t < lp; t++) {
+                positions[0][t] = t;
+                for (int j = 0; j < lp; j++) {
+                    mask[t * lp + j] = j <= t ? 0f : Float.NEGATIVE_INFINITY;
+                }
+            }
+            NDArray x = llm.embed(scope.create(Arrays.stream(ids).mapToLong(i -> i).toArray(), new Shape(1, lp)));
+            llm.forward(x, llm.rotary().tables(scope, positions, type), maskArray(scope, mask, 1, lp, lp), cache,
+                    new TokenOwners(new int[lp], routing, ForwardTrace.NONE), false);
+            NDArray[] k = new NDArray[llm.numLayers()];
+            NDArray[] v = new NDArray[llm.numLayers()];
+            for (int l = 0; l < k.length; l++) {
+                k[l] = keep(cache.keys(l), owner);
+                v[l] = keep(cache.values(l), owner);
+            }
+            return new PromptPrefixCache.Entry(ids.clone(), k, v, routing);
+        }
+    }
+
+    private static NDArray keep(NDArray a, NDManager owner) {
+        NDArray copy = a.duplicate();
+        copy.attach(owner);
+        ai.djl.ndarray.NDScope.unregister(copy);
+        return copy;
     }
 
     /**
@@ -401,6 +517,110 @@ public final class Generator {
         return rows;
     }
 
+    /**
+     * {@link #encodeImages} through a feature cache: each image's [P, H] rows are looked up by the
+     * hash of its pixels, only the missing images go through the vision tower and projector (once
+     * per distinct image), and their rows and routing are stored for the next request.
+     */
+    private NDArray encodeImagesCached(
+            NDManager scope, List<ModelInput> inputs, ImageBatch images, RoutingRecorder recorder, VisionFeatureCache cache) {
+        int s = config.vision().imageSize();
+        int perImage = ImageBatch.floatsPerImage(s);
+        List<Integer> owners = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
+        List<float[]> inline = new ArrayList<>();
+        for (int r = 0; r < inputs.size(); r++) {
+            ModelInput in = inputs.get(r);
+            if (images == null && !in.hasInlinePixels()) {
+                throw new IllegalArgumentException("request " + r + " has no pixels inline and no image batch was given");
+            }
+            if (images != null && in.imageCount() > 0 && !in.pixelValues().isEmpty()) {
+                throw new IllegalArgumentException("request " + r + " carries pixels inline although an image batch was given");
+            }
+            for (int i = 0; i < in.imageCount(); i++) {
+                owners.add(r);
+                if (images == null) {
+                    float[] px = in.pixelValues().get(i);
+                    if (px.length != perImage) {
+                        throw new IllegalArgumentException("pixel values hold " + px.length + " floats, expected 3x" + s + "x" + s);
+                    }
+                    inline.add(px);
+                }
+            }
+        }
+        int n = owners.size();
+        if (images != null && (images.count() != n || images.size() != s)) {
+            throw new IllegalArgumentException(
+                    "the requests have " + n + " image placeholder(s) of size " + s + " but the image batch holds "
+                            + images.count() + " of size " + images.size());
+        }
+        if (n == 0) {
+            return null;
+        }
+        java.nio.ByteBuffer all = images == null ? null : images.data();
+        for (int i = 0; i < n; i++) {
+            if (images == null) {
+                keys.add(cache.key(inline.get(i)));
+            } else {
+                int bytes = perImage * Float.BYTES;
+                keys.add(cache.key(all.duplicate().position(i * bytes).limit((i + 1) * bytes).slice()));
+            }
+        }
+        NDArray[] rows = new NDArray[n];
+        java.util.Map<String, Integer> missIndex = new java.util.LinkedHashMap<>(); // distinct missing image → pass index
+        List<Integer> missSource = new ArrayList<>(); // pass index → placeholder index of its pixels
+        for (int i = 0; i < n; i++) {
+            if (missIndex.containsKey(keys.get(i))) {
+                cache.countRepeat(); // encoded once for this call: a hit as far as the vision tower is concerned
+                continue;
+            }
+            VisionFeatureCache.Hit hit = cache.get(keys.get(i), scope);
+            if (hit != null) {
+                rows[i] = hit.rows();
+                recorder.add(owners.get(i), hit.routing(), 0);
+            } else {
+                missIndex.put(keys.get(i), missSource.size());
+                missSource.add(i);
+            }
+        }
+        int m = missSource.size();
+        if (m > 0) {
+            float[] px = new float[m * perImage];
+            for (int j = 0; j < m; j++) {
+                int i = missSource.get(j);
+                if (images == null) {
+                    System.arraycopy(inline.get(i), 0, px, j * perImage, perImage);
+                } else {
+                    all.duplicate().position(i * perImage * Float.BYTES).asFloatBuffer().get(px, j * perImage, perImage);
+                }
+            }
+            RoutingRecorder local = new RoutingRecorder(m);
+            int[] passOwners = java.util.stream.IntStream.range(0, m).toArray();
+            NDArray v = vision.forward(scope.create(px, new Shape(m, 3, s, s)).toType(type, false), passOwners,
+                    new TokenOwners(new int[0], local, ForwardTrace.NONE)); // [M, P, D·scales]
+            long p = v.getShape().get(1);
+            NDArray projected = projector.forward(
+                    v.reshape(m * p, v.getShape().get(2)),
+                    new TokenOwners(TokenOwners.repeatEach(passOwners, (int) p), local, ForwardTrace.NONE)); // [M·P, H]
+            for (int j = 0; j < m; j++) {
+                int i = missSource.get(j);
+                NDArray one = projected.get(new ai.djl.ndarray.index.NDIndex("{}:{}", j * p, (j + 1) * p));
+                RoutingRecorder single = new RoutingRecorder(1);
+                single.add(0, local, j);
+                cache.put(keys.get(i), one, single);
+                rows[i] = one;
+            }
+            for (int i = 0; i < n; i++) { // repeated images of this batch and fresh misses take the pass's routing
+                Integer j = missIndex.get(keys.get(i));
+                if (j != null) {
+                    recorder.add(owners.get(i), local, j);
+                    rows[i] = rows[missSource.get(j)];
+                }
+            }
+        }
+        return n == 1 ? rows[0] : NDArrays.concat(new NDList(rows), 0);
+    }
+
     /** The inputs' inline pixels concatenated in placeholder order. */
     private static float[] inlinePixels(List<ModelInput> inputs, int n, int s) {
         int perImage = ImageBatch.floatsPerImage(s);
@@ -417,12 +637,12 @@ public final class Generator {
         return all;
     }
 
-    private NDArray maskArray(NDManager scope, float[] mask, int b, int l, int t) {
+    NDArray maskArray(NDManager scope, float[] mask, int b, int l, int t) {
         return scope.create(mask, new Shape(b, 1, l, t)).toType(type, false);
     }
 
     /** Next token of every row: argmax on the device for greedy rows, host sampling for the others. */
-    private static long[] pick(NDArray logits, Sampler[] samplers, boolean[] done) {
+    static long[] pick(NDArray logits, Sampler[] samplers, boolean[] done) {
         long[] next = logits.argMax(-1).toLongArray();
         for (int r = 0; r < samplers.length; r++) {
             if (samplers[r] != null && !done[r]) {

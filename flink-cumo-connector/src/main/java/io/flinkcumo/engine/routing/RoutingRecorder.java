@@ -75,6 +75,33 @@ public final class RoutingRecorder {
         }
     }
 
+    /**
+     * Adds what {@code other} recorded for its request {@code otherR} to this recorder's request
+     * {@code r} (sums of counts and probabilities): how cached work (an image's vision features, a
+     * shared prompt prefix, one decode step) keeps its routing in the request's statistics.
+     */
+    public void add(int r, RoutingRecorder other, int otherR) {
+        for (Map.Entry<Long, Acc[]> e : other.accs.entrySet()) {
+            Acc src = e.getValue()[otherR];
+            if (src == null) {
+                continue;
+            }
+            Acc[] perRequest = accs.computeIfAbsent(e.getKey(), x -> new Acc[requests]);
+            Acc a = perRequest[r];
+            if (a == null) {
+                a = perRequest[r] = new Acc(src.top1.length);
+            }
+            a.tokens += src.tokens;
+            a.entropySum += src.entropySum;
+            for (int x = 0; x < src.top1.length; x++) {
+                a.top1[x] += src.top1[x];
+                a.topk[x] += src.topk[x];
+                a.probSum[x] += src.probSum[x];
+                a.gateSum[x] += src.gateSum[x];
+            }
+        }
+    }
+
     /** The statistics of request {@code r}, in component and layer order. */
     public RoutingStats statsOf(int r) {
         List<LayerRouting> out = new ArrayList<>();
