@@ -36,7 +36,9 @@ class BenchRooflineTest {
                 .isCloseTo(r.get("vision_projector_gflops").asDouble() / peak.get("gemm_fp32_gflops").asDouble(), within(0.01));
         assertThat(r.get("prefill_gflops").asDouble()).isPositive();
         assertThat(r.get("decode_gbps").asDouble()).isPositive();
-        assertThat(r.get("decode_of_memory_peak").asDouble()).isPositive();
+        // a loaded machine can make this ratio round to 0.000; it must still be the rate over the peak
+        assertThat(r.get("decode_of_memory_peak").asDouble())
+                .isCloseTo(r.get("decode_gbps").asDouble() / peak.get("memory_gbps").asDouble(), within(0.001));
     }
 
     @Test
