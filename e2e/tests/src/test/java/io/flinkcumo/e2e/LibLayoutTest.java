@@ -78,7 +78,7 @@ class LibLayoutTest {
     }
 
     static List<Map<String, Object>> parquet(String dir, String columns) throws Exception {
-        return DuckDb.query("SELECT " + columns + " FROM read_parquet(" + literal(output.resolve(dir) + "/**/*.parquet")
+        return DuckDb.query("SELECT " + columns + " FROM read_parquet(" + literal(output.resolve(dir) + "/**")
                 + ") ORDER BY id");
     }
 
