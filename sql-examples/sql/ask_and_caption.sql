@@ -6,17 +6,20 @@ ADD JAR '${plugin-jar}';
 LOAD MODULE cumo WITH (
   'model-path' = '${model-path}',
   'device' = 'cpu',
+  'image-base' = '${images}',
   'max-new-tokens' = '6',
   'error-handling' = 'error-column'
 );
 
--- Images as Hugging Face datasets store them: ROW<bytes, path>; these rows carry only the path.
+-- Images as Hugging Face datasets store them: ROW<bytes, path>; these rows carry only the path,
+-- read only under 'image-base' (a path outside it fails its row with the rule named).
 CREATE TEMPORARY VIEW photos AS
 SELECT name, CAST(ROW(CAST(NULL AS BYTES), path) AS ROW<`bytes` BYTES, `path` STRING>) AS image
 FROM (VALUES
   ('chelsea.png', '${images}/chelsea.png'),
   ('camera_gray.png', '${images}/camera_gray.png'),
-  ('missing.png', '${images}/missing.png')
+  ('missing.png', '${images}/missing.png'),
+  ('passwd', '/etc/passwd')
 ) AS t(name, path);
 
 SELECT name,

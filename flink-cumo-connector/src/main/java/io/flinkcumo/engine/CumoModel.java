@@ -43,8 +43,14 @@ import java.util.function.IntFunction;
  */
 public final class CumoModel implements AutoCloseable {
 
-    /** Crops of 336² sent through the vision tower at once (bounds attention memory). */
-    public static final int DEFAULT_CROPS_PER_PASS = 20;
+    /**
+     * Largest intermediate of one vision-tower pass, in bytes ({@code -Dcumo.vision.chunkBytes}
+     * overrides it): crops are sent through the tower in chunks below this size. 32 MiB is glibc
+     * malloc's largest request served from its heap (DEFAULT_MMAP_THRESHOLD_MAX on 64-bit): larger
+     * blocks are mmap'ed and unmapped on every allocation, which costs one page fault per 4 KiB
+     * touched (the kernel time of the vision tower with 10-20 crops at once).
+     */
+    public static final long DEFAULT_VISION_CHUNK_BYTES = 32L << 20;
 
     private final CumoConfig config;
     private final Device device;
@@ -80,11 +86,14 @@ public final class CumoModel implements AutoCloseable {
 
     private static CumoModel load(Path dir, Device device, Precision precision, boolean training) throws IOException {
         CumoConfig config = CumoConfig.load(dir);
+        if (!device.isGpu()) {
+            CudaProbe.quietOnCpuOnlyHost();
+        }
         DataType type = precision.dataType(device);
         NDManager manager = NDManager.newBaseManager(device, "PyTorch");
         manager.setName("cumo-weights:" + dir.getFileName());
         try (Checkpoint checkpoint = Checkpoint.open(dir)) {
-            Weights w = new Weights(checkpoint, manager, type);
+            Weights w = new Weights(checkpoint, manager, type, precision.int8Weights());
             Generator generator = build(config, w, manager, training);
             w.checkAllUsed();
             return new CumoModel(config, device, type, manager, generator, w.loaded());
@@ -102,7 +111,8 @@ public final class CumoModel implements AutoCloseable {
     private static Generator build(CumoConfig c, Weights w, NDManager manager, boolean training) {
         ClipVisionTower tower = buildVisionTower(c, w, training);
         MultiScaleVisionEncoder vision = new MultiScaleVisionEncoder(
-                tower, c.scales(), c.vision().imageSize(), c.vision().gridSize(), manager, w.dataType(), DEFAULT_CROPS_PER_PASS);
+                tower, c.scales(), c.vision().imageSize(), c.vision().gridSize(), manager, w.dataType(),
+                MultiScaleVisionEncoder.cropsPerPass(c.vision(), w.dataType(), Long.getLong("cumo.vision.chunkBytes", DEFAULT_VISION_CHUNK_BYTES)));
         FeedForward projector = buildProjector(c, w);
         MistralModel llm = buildLanguageModel(c, w);
         return new Generator(c, vision, projector, llm, w.dataType());

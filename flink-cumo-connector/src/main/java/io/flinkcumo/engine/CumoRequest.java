@@ -1,5 +1,6 @@
 package io.flinkcumo.engine;
 
+import io.flinkcumo.engine.text.Blank;
 import io.flinkcumo.engine.text.Conversation;
 
 import java.util.List;
@@ -35,9 +36,14 @@ public record CumoRequest(String id, List<byte[]> images, Conversation conversat
         if (image == null) {
             throw new IllegalArgumentException("the image is null");
         }
-        if (question == null || question.isBlank()) {
-            throw new IllegalArgumentException("the question is null or empty");
+        return new CumoRequest(id, List.of(image), Conversation.singleTurn(requireQuestion(question), 1), config);
+    }
+
+    /** Returns the question, refusing one that is null or only whitespace or invisible characters (any Unicode). */
+    public static String requireQuestion(String question) {
+        if (Blank.isBlank(question)) {
+            throw new IllegalArgumentException("the question is null or empty (only whitespace or invisible characters)");
         }
-        return new CumoRequest(id, List.of(image), Conversation.singleTurn(question, 1), config);
+        return question;
     }
 }

@@ -8,10 +8,9 @@ import io.flinkcumo.engine.LabelScores;
 import io.flinkcumo.engine.image.ImageDecoder;
 import io.flinkcumo.engine.routing.LayerRouting;
 import io.flinkcumo.engine.routing.RoutingStats;
+import io.flinkcumo.engine.text.Blank;
 import io.flinkcumo.engine.text.Conversation;
 import io.flinkcumo.runtime.SharedModelRegistry.Lease;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.IdentityHashMap;
@@ -26,8 +25,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.apache.flink.api.common.functions.RuntimeContext;
 import org.apache.flink.configuration.ReadableConfig;
-import org.apache.flink.core.fs.FileStatus;
-import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.table.functions.FunctionContext;
 import org.slf4j.Logger;
@@ -37,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * One subtask's handle on the shared {@link CumoService}: the single request-to-result path used by
  * the SQL functions, the ML_PREDICT model functions and the DataStream async function.
  *
- * <p>{@link #ask} reads the image (bytes, or a file through Flink's file systems), builds the
+ * <p>{@link #ask} reads the image (bytes, or a file through Flink's file systems under the {@code
+ * image-base} rule of {@link ImageFiles}), builds the
  * prompt from the options, prepares the request on the calling thread, submits it to the shared
  * micro-batcher, retries model failures {@code retries} times, records this subtask's {@link
  * CumoMetrics}, and applies {@code error-handling}: {@code fail} completes the future with a {@link
@@ -65,7 +63,7 @@ public final class CumoClient implements AutoCloseable {
     private final GenerationConfig generation;
     private final Conversation.Template template;
     private final String captionPrompt;
-    private final long maxImageBytes;
+    private final ImageFiles imageFiles;
     private final int retries;
     private final ErrorHandling errorHandling;
     private final String idPrefix;
@@ -83,7 +81,10 @@ public final class CumoClient implements AutoCloseable {
                 options.get(CumoRuntimeOptions.SEED));
         this.template = Conversation.Template.byName(options.get(CumoRuntimeOptions.PROMPT_TEMPLATE));
         this.captionPrompt = options.get(CumoRuntimeOptions.CAPTION_PROMPT);
-        this.maxImageBytes = options.get(CumoRuntimeOptions.MAX_IMAGE_BYTES).getBytes();
+        this.imageFiles = new ImageFiles(
+                options.get(CumoRuntimeOptions.IMAGE_BASE),
+                options.get(CumoRuntimeOptions.MAX_IMAGE_BYTES).getBytes(),
+                new FlinkRemoteFiles());
         this.retries = options.get(CumoRuntimeOptions.RETRIES);
         this.errorHandling = options.get(CumoRuntimeOptions.ERROR_HANDLING);
         this.idPrefix = name + "-";
@@ -307,8 +308,8 @@ public final class CumoClient implements AutoCloseable {
             ImageRef image, String question, long start, Submit<R> submit, Function<CumoEngine.Prepared, CompletableFuture<R>> retry) {
         CompletableFuture<R> result;
         try {
-            if (question.isBlank()) {
-                throw new CumoInputException("the question is empty");
+            if (Blank.isBlank(question)) {
+                throw new CumoInputException("the question is empty (only whitespace or invisible characters)");
             }
             CumoRequest request = new CumoRequest(
                     idPrefix + requestCount.incrementAndGet(),
@@ -361,8 +362,10 @@ public final class CumoClient implements AutoCloseable {
             throw new CumoRequestException("CuMo failed on the row with " + row + ": " + reason, error);
         }
         if (loggedFailure.compareAndSet(false, true)) {
+            // one line at WARN; the stack trace only at DEBUG (a rejected row is data, not a bug)
             LOG.warn("CuMo failed on the row with {} ({}; error-handling={}, later failures are logged at"
-                    + " debug level and counted in the 'failures' metric)", row, reason, errorHandling, error);
+                    + " debug level and counted in the 'failures' metric)", row, reason, errorHandling);
+            LOG.debug("CuMo failed on the row with {}: {}", row, reason, error);
         } else {
             LOG.debug("CuMo failed on the row with {}: {}", row, reason, error);
         }
@@ -370,27 +373,9 @@ public final class CumoClient implements AutoCloseable {
                 null, null, millisSince(start), errorHandling == ErrorHandling.ERROR_COLUMN ? reason : null, null);
     }
 
+    /** The bytes, or the file read under the {@code image-base} rule ({@link ImageFiles}). */
     private byte[] read(ImageRef image) {
-        if (!image.isPathOnly()) {
-            return image.bytes();
-        }
-        try {
-            org.apache.flink.core.fs.Path path = new org.apache.flink.core.fs.Path(image.path());
-            FileSystem fs = path.getFileSystem();
-            FileStatus status = fs.getFileStatus(path);
-            if (status.isDir()) {
-                throw new CumoInputException("image path '" + image.path() + "' is a directory");
-            }
-            if (status.getLen() > maxImageBytes) {
-                throw new CumoInputException("image file '" + image.path() + "' has " + status.getLen()
-                        + " bytes, more than max-image-bytes (" + maxImageBytes + ")");
-            }
-            try (InputStream in = fs.open(path)) {
-                return in.readAllBytes();
-            }
-        } catch (IOException | IllegalArgumentException e) {
-            throw new CumoInputException("cannot read image file '" + image.path() + "': " + e, e);
-        }
+        return image.isPathOnly() ? imageFiles.read(image.path()) : image.bytes();
     }
 
     private static String reason(Throwable error) {

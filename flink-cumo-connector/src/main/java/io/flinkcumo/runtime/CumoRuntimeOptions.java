@@ -47,8 +47,9 @@ public final class CumoRuntimeOptions {
                     .enumType(Precision.class)
                     .defaultValue(Precision.AUTO)
                     .withDescription(
-                            "Weight and activation precision: 'fp32', 'fp16', or 'auto' (fp16 on CUDA, fp32 on"
-                                    + " the CPU).");
+                            "Weight and activation precision: 'fp32', 'fp16', 'int8' (weight-only: Linear weights"
+                                    + " int8 with per-output-channel scales, float32 compute, a quarter of the fp32"
+                                    + " weight memory), or 'auto' (fp16 on CUDA, fp32 on the CPU).");
 
     public static final ConfigOption<Integer> MAX_BATCH_SIZE =
             ConfigOptions.key("max-batch-size")
@@ -133,6 +134,18 @@ public final class CumoRuntimeOptions {
                     .defaultValue(MemorySize.ofMebiBytes(32))
                     .withDescription("Encoded images larger than this are refused, e.g. '32 mb'.");
 
+    public static final ConfigOption<List<String>> IMAGE_BASE =
+            ConfigOptions.key("image-base")
+                    .stringType()
+                    .asList()
+                    .defaultValues()
+                    .withDescription(
+                            "Directories (or URIs such as s3://bucket/images) that image paths in data may be read"
+                                    + " from, separated by ';'; relative paths resolve against the first. A path must"
+                                    + " lie under one of them after resolving '..', file: URIs and symlinks, and must"
+                                    + " be a regular file; anything else fails that row with an error naming the"
+                                    + " rule. Empty (the default): image paths are refused and only image bytes are used.");
+
     public static final ConfigOption<Duration> TIMEOUT =
             ConfigOptions.key("timeout")
                     .durationType()
@@ -169,7 +182,7 @@ public final class CumoRuntimeOptions {
         return Set.of(
                 DEVICE, PRECISION, MAX_BATCH_SIZE, MAX_BATCH_WAIT, QUEUE_CAPACITY, MAX_NEW_TOKENS,
                 TEMPERATURE, TOP_P, TOP_K, SEED, PROMPT_TEMPLATE, CAPTION_PROMPT, MAX_IMAGE_PIXELS,
-                MAX_IMAGE_BYTES, TIMEOUT, RETRIES, ERROR_HANDLING);
+                MAX_IMAGE_BYTES, IMAGE_BASE, TIMEOUT, RETRIES, ERROR_HANDLING);
     }
 
     /**
@@ -221,6 +234,9 @@ public final class CumoRuntimeOptions {
                 : null);
         check.value(MAX_IMAGE_PIXELS, pixels -> atLeast(MAX_IMAGE_PIXELS.key(), pixels, 1));
         check.value(MAX_IMAGE_BYTES, bytes -> atLeast(MAX_IMAGE_BYTES.key(), bytes.getBytes(), 1));
+        check.value(IMAGE_BASE, bases -> bases != null && bases.stream().anyMatch(b -> b == null || b.isBlank())
+                ? "image-base must list non-blank directories separated by ';', got " + bases
+                : null);
         check.value(TIMEOUT, timeout -> positive(TIMEOUT.key(), timeout));
         check.value(RETRIES, retries -> atLeast(RETRIES.key(), retries, 0));
         check.value(ERROR_HANDLING, handling -> null);

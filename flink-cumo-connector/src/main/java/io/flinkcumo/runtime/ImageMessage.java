@@ -15,11 +15,12 @@ import java.util.Map;
  * {"id": "img-42", "image": "<base64 of the encoded PNG/JPEG/...>", "metadata": {"user": "u7"}}
  * }</pre>
  *
- * <p>with {@code image_path} (a path or URI the TaskManagers can read) instead of {@code image} for
- * images kept elsewhere; {@code id} and {@code metadata} are optional. Base64 {@code image} is also
+ * <p>with {@code image_path} (a path or URI the TaskManagers can read, under the {@code image-base}
+ * allow-list: see {@link ImageFiles}) instead of {@code image} for images kept elsewhere; {@code id} and {@code metadata} are optional. Base64 {@code image} is also
  * how Flink's {@code 'json'} format writes a {@code BYTES} column. Parsing never throws: a value
  * that is not such an object gives a message with no image and the {@link #error}, so the caller
- * can flag it instead of dropping it.
+ * can flag it instead of dropping it; an object with neither {@code image} nor {@code image_path}
+ * keeps its id and metadata and has the error {@value #NO_IMAGE}.
  *
  * @param id the JSON {@code id}, or null
  * @param image the decoded image bytes, or null
@@ -28,6 +29,9 @@ import java.util.Map;
  * @param error why the value could not be read, or null
  */
 public record ImageMessage(String id, byte[] image, String imagePath, String metadata, String error) {
+
+    /** The error of a JSON object with neither {@code image} nor {@code image_path}. */
+    public static final String NO_IMAGE = "the message has no image";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -48,13 +52,14 @@ public record ImageMessage(String id, byte[] image, String imagePath, String met
         String id = text(object, "id");
         try {
             String image = text(object, "image");
+            String imagePath = text(object, "image_path");
             JsonNode metadata = object.get("metadata");
             return new ImageMessage(
                     id,
                     image == null ? null : Base64.getMimeDecoder().decode(image),
-                    text(object, "image_path"),
+                    imagePath,
                     metadata == null || metadata.isNull() ? null : JSON.writeValueAsString(metadata),
-                    null);
+                    image == null && imagePath == null ? NO_IMAGE : null);
         } catch (Exception e) {
             return invalid(id, e.getMessage());
         }

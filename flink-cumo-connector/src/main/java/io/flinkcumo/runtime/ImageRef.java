@@ -5,7 +5,8 @@ package io.flinkcumo.runtime;
  * datasets image struct {@code ROW<bytes BYTES, path STRING>}). Bytes win when both are set.
  *
  * @param bytes the encoded image (PNG, JPEG, GIF, BMP, WebP), or null
- * @param path a file path or URI readable by Flink's file systems, or null
+ * @param path a file path or URI readable by Flink's file systems, read only under the {@code
+ *     image-base} allow-list ({@link ImageFiles}), or null
  */
 public record ImageRef(byte[] bytes, String path) {
 

@@ -23,8 +23,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs the independent Arrow JavaScript reader (tools/arrow-reader/summarize.mjs) on written
  * files. Without {@code node} on the PATH the calling test is skipped with a loud message; when
- * the reader's dependencies are missing they are installed with {@code npm ci} (the CI does that
- * up front in .ci/run).
+ * the reader's dependencies are missing they are installed with {@code npm ci} (the module's build
+ * does that before the tests, profile {@code arrow-js-reader}).
  */
 final class ArrowJsReader {
 

@@ -71,7 +71,8 @@ class CumoAsyncFunctionTest {
         DataStream<CumoQuestion> input = env.fromData(questions).rebalance();
         DataStream<CumoAnswer> answers = AsyncDataStream.orderedWaitWithRetry(
                 input,
-                new CumoAsyncFunction(CumoTestData.options("error-handling", "error-column")),
+                new CumoAsyncFunction(CumoTestData.options("error-handling", "error-column",
+                        "image-base", CumoTestData.imagePath(first).getParent().toString())),
                 2, TimeUnit.MINUTES, 16,
                 CumoAsyncFunction.retryStrategy(3, Duration.ofMillis(10)));
 

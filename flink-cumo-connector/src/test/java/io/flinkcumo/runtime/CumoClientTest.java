@@ -156,19 +156,47 @@ class CumoClientTest {
             assertThat(errorOutcome.answer()).isNull();
             assertThat(errorOutcome.error()).startsWith("invalid image");
             assertThat(errors.askAndWait(ImageRef.ofBytes(CumoTestData.images().values().iterator().next()), " ")
-                    .error()).isEqualTo("the question is empty");
+                    .error()).startsWith("the question is empty");
+        }
+    }
+
+    @Test
+    void rejectedRowsLogOneLineAtWarnAndTheStackTraceOnlyAtDebug() throws Exception {
+        try (io.flinkcumo.engine.LogCapture logs = io.flinkcumo.engine.LogCapture.of("DEBUG", CumoClient.class.getName());
+                CumoClient client = open("error-handling", "error-column")) {
+            for (int i = 0; i < 3; i++) {
+                assertThat(client.askAndWait(ImageRef.ofBytes(CumoTestData.CORRUPT), "Why?").error()).startsWith("invalid image");
+            }
+            List<io.flinkcumo.engine.LogCapture.Event> warns = logs.at("WARN");
+            assertThat(warns).as("one WARN for the first rejected row").hasSize(1);
+            assertThat(warns.get(0).thrown()).as("no stack trace at WARN").isNull();
+            assertThat(warns.get(0).message()).contains("invalid image").contains("error-handling=").doesNotContain("\n");
+            List<io.flinkcumo.engine.LogCapture.Event> debugs = logs.at("DEBUG").stream()
+                    .filter(e -> e.message().startsWith("CuMo failed on the row")).toList();
+            assertThat(debugs).as("every rejected row at DEBUG, with its stack").hasSize(3)
+                    .allSatisfy(e -> assertThat(e.thrown()).isNotNull());
         }
     }
 
     @Test
     void pathOnlyImagesAreReadFromTheirFile() throws Exception {
         String name = EXPECTED.keySet().iterator().next();
-        try (CumoClient client = open("error-handling", "error-column")) {
+        String dir = CumoTestData.imagePath(name).getParent().toString();
+        try (CumoClient client = open("error-handling", "error-column", "image-base", dir)) {
             CumoOutcome outcome =
                     client.askAndWait(ImageRef.ofPath(CumoTestData.imagePath(name).toString()), CumoTestData.QUESTION);
             assertThat(outcome.answer()).isEqualTo(EXPECTED.get(name));
-            CumoOutcome missing = client.askAndWait(ImageRef.ofPath("/no/such/image.png"), CumoTestData.QUESTION);
-            assertThat(missing.error()).contains("cannot read image file '/no/such/image.png'");
+            CumoOutcome relative = client.askAndWait(ImageRef.ofPath(name), CumoTestData.QUESTION);
+            assertThat(relative.answer()).isEqualTo(EXPECTED.get(name));
+            CumoOutcome missing = client.askAndWait(ImageRef.ofPath(dir + "/no-such-image.png"), CumoTestData.QUESTION);
+            assertThat(missing.error()).contains("no-such-image.png' does not exist");
+            CumoOutcome outside = client.askAndWait(ImageRef.ofPath("/no/such/image.png"), CumoTestData.QUESTION);
+            assertThat(outside.error()).contains("is outside image-base");
+        }
+        try (CumoClient noBase = open("error-handling", "error-column")) {
+            CumoOutcome refused =
+                    noBase.askAndWait(ImageRef.ofPath(CumoTestData.imagePath(name).toString()), CumoTestData.QUESTION);
+            assertThat(refused.error()).contains("no image-base is set");
         }
     }
 

@@ -149,7 +149,7 @@ class CumoRuntimeOptionsTest {
         }
         Set<ConfigOption<?>> listed = new HashSet<>(CumoRuntimeOptions.requiredOptions());
         listed.addAll(CumoRuntimeOptions.optionalOptions());
-        assertThat(listed).isEqualTo(declared).hasSize(18);
+        assertThat(listed).isEqualTo(declared).hasSize(19);
         assertThat(declared).allSatisfy(option ->
                 assertThat(option.description().toString()).as(option.key()).isNotBlank());
         assertThat(CumoRuntimeOptions.requiredOptions())

@@ -46,4 +46,16 @@ class ImageMessageTest {
         assertThat(badBase64.id()).as("a readable id is kept").isEqualTo("x1");
         assertThat(badBase64.image()).isNull();
     }
+
+    @Test
+    void anObjectWithoutImageOrImagePathSaysSoAndKeepsItsIdAndMetadata() {
+        ImageMessage m = parse("{\"id\": \"empty-1\", \"metadata\": {\"user\": \"u7\"}}");
+        assertThat(m.error()).isEqualTo("the message has no image").isEqualTo(ImageMessage.NO_IMAGE);
+        assertThat(m.id()).isEqualTo("empty-1");
+        assertThat(m.image()).isNull();
+        assertThat(m.imagePath()).isNull();
+        assertThat(m.metadataMap()).isEqualTo(Map.of("user", "u7"));
+        assertThat(parse("{\"image\": null, \"image_path\": null}").error()).isEqualTo(ImageMessage.NO_IMAGE);
+        assertThat(parse("{}").error()).isEqualTo(ImageMessage.NO_IMAGE);
+    }
 }

@@ -23,7 +23,8 @@ class RuntimeLayeringTest {
                     CumoMetrics.class,
                     WindowHistogram.class,
                     CumoClient.class,
-                    CumoAsyncFunction.class);
+                    CumoAsyncFunction.class,
+                    FlinkRemoteFiles.class);
 
     @Test
     void onlyTheAdaptersDependOnFlink() {

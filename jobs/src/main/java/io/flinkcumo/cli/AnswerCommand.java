@@ -1,5 +1,7 @@
 package io.flinkcumo.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -7,28 +9,44 @@ import io.flinkcumo.engine.CumoEngine;
 import io.flinkcumo.engine.CumoRequest;
 import io.flinkcumo.engine.CumoResult;
 import io.flinkcumo.engine.GenerationConfig;
+import io.flinkcumo.engine.image.ImageDecoder;
 import io.flinkcumo.engine.routing.LayerRouting;
+import io.flinkcumo.engine.text.Conversation;
+import io.flinkcumo.runtime.ImageFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-/** {@code cumo answer}: one question about one image. */
-@Command(name = "answer", mixinStandardHelpOptions = true, description = "Answer a question about an image.")
+/**
+ * {@code cumo answer}: a question about zero, one or several images ({@code --image}, in order),
+ * or a multi-turn conversation in LLaVA's format ({@code --conversation FILE.json}), whose
+ * {@code <image>} placeholders take the {@code --image}s in order.
+ */
+@Command(name = "answer", mixinStandardHelpOptions = true,
+        description = "Answer a question about images (none, one or several), or continue a conversation.")
 final class AnswerCommand implements Callable<Integer> {
 
     @Mixin
     ModelOptions model;
 
-    @Option(names = "--image", required = true, description = "Image file (PNG, JPEG, GIF, BMP, WebP).")
-    Path image;
+    @Option(names = "--image", description = "Image file (PNG, JPEG, GIF, BMP, WebP); repeat for several images,"
+            + " in order. None for a text-only question.")
+    List<Path> images = new ArrayList<>();
 
-    @Option(names = "--question", required = true, description = "The question.")
+    @Option(names = "--question", description = "The question (about the --image's, in order).")
     String question;
+
+    @Option(names = "--conversation", paramLabel = "FILE.json", description = "A conversation in LLaVA's format instead of"
+            + " --question: [{\"from\": \"human\", \"value\": \"<image>\\n...\"}, {\"from\": \"gpt\", \"value\": \"...\"}, ...,"
+            + " {\"from\": \"human\", ...}]; its <image> placeholders take the --image's in order.")
+    Path conversation;
 
     @Option(names = "--max-new-tokens", defaultValue = "64", description = "Most tokens to generate (default ${DEFAULT-VALUE}).")
     int maxNewTokens;
@@ -51,15 +69,62 @@ final class AnswerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         GenerationConfig config = new GenerationConfig(maxNewTokens, temperature, topP, topK, seed);
-        if (!Files.isRegularFile(image)) {
-            throw new IllegalArgumentException("image " + image + " does not exist or is not a file");
+        if ((question == null) == (conversation == null)) {
+            throw new IllegalArgumentException("give either --question or --conversation FILE.json");
         }
-        byte[] bytes = Files.readAllBytes(image);
+        Conversation turns = conversation != null
+                ? readConversation(conversation)
+                : Conversation.singleTurn(CumoRequest.requireQuestion(question), images.size());
+        if (turns.imageCount() != images.size()) {
+            throw new IllegalArgumentException("the conversation has " + turns.imageCount() + " <image> placeholder(s) but "
+                    + images.size() + " --image(s) were given");
+        }
+        List<byte[]> bytes = new ArrayList<>();
+        for (Path image : images) {
+            // regular files only, read up to the decoder's byte limit: a FIFO or /dev/zero is refused, not read
+            bytes.add(ImageFiles.readRegularFile(image, ImageDecoder.Limits.DEFAULT.maxBytes()));
+        }
+        String id = images.isEmpty() ? "text" : images.get(0).getFileName().toString();
         try (CumoEngine engine = model.load()) {
-            CumoResult r = engine.answer(List.of(CumoRequest.of(image.getFileName().toString(), bytes, question, config))).get(0);
+            CumoResult r = engine.answer(List.of(new CumoRequest(id, bytes, turns, config))).get(0);
             System.out.println(json ? toJson(r) : r.answer());
         }
         return 0;
+    }
+
+    /**
+     * Reads LLaVA's conversation format: messages alternating {@code human} and {@code gpt},
+     * starting and ending with {@code human} (the question to answer).
+     */
+    static Conversation readConversation(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("conversation " + file + " does not exist or is not a file");
+        }
+        JsonNode messages;
+        try {
+            messages = new ObjectMapper().readTree(file.toFile());
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("conversation " + file + " is not JSON: " + e.getOriginalMessage());
+        }
+        String shape = "conversation " + file + " must be a JSON array of {\"from\": \"human\"|\"gpt\", \"value\": TEXT}"
+                + " messages, alternating, starting and ending with \"human\"";
+        if (messages == null || !messages.isArray() || messages.isEmpty() || messages.size() % 2 == 0) {
+            throw new IllegalArgumentException(shape);
+        }
+        List<Conversation.Turn> turns = new ArrayList<>();
+        for (int i = 0; i < messages.size(); i += 2) {
+            String user = message(messages.get(i), "human", i, shape);
+            String assistant = i + 1 < messages.size() ? message(messages.get(i + 1), "gpt", i + 1, shape) : null;
+            turns.add(new Conversation.Turn(user, assistant));
+        }
+        return Conversation.of(Conversation.Template.MISTRAL_INSTRUCT_SYSTEM, turns);
+    }
+
+    private static String message(JsonNode m, String from, int index, String shape) {
+        if (m == null || !m.isObject() || !from.equals(m.path("from").asText()) || !m.path("value").isTextual()) {
+            throw new IllegalArgumentException(shape + " (message " + index + " should be from \"" + from + "\")");
+        }
+        return m.get("value").asText();
     }
 
     static String toJson(CumoResult r) throws Exception {

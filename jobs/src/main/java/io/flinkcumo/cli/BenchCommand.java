@@ -2,10 +2,12 @@ package io.flinkcumo.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.flinkcumo.engine.CumoConfig;
 import io.flinkcumo.engine.CumoEngine;
 import io.flinkcumo.engine.CumoRequest;
 import io.flinkcumo.engine.CumoResult;
 import io.flinkcumo.engine.GenerationConfig;
+import io.flinkcumo.engine.PhaseCost;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -20,7 +22,10 @@ import java.util.stream.Stream;
 /**
  * {@code cumo bench}: the same work as the PyTorch eager peer ({@code shared/bench/pytorch_eager_bench.py}):
  * each request is one image with a short question, greedy decoding; prints one JSON line per batch
- * size with images/s, generated tokens/s and the time split.
+ * size with images/s, generated tokens/s and the time split. With the roofline (default) it first
+ * measures the machine's fp32 GEMM rate and memory bandwidth ({@link Roofline}) and reports per phase
+ * the achieved GFLOP/s (vision + projector, prefill; {@link PhaseCost}) or GB/s (decode) and the
+ * fraction of that peak.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure images/s and tokens/s on a model.")
 final class BenchCommand implements Callable<Integer> {
@@ -53,6 +58,14 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--soak", defaultValue = "0", description = "Instead: run N consecutive requests and report native "
             + "tensors held, resident memory and heap at start and end.")
     int soak;
+
+    @Option(names = "--roofline", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Measure the fp32 GEMM peak and memory bandwidth in the same run and report each phase's share "
+                    + "of it (default on; --no-roofline skips it).")
+    boolean roofline;
+
+    @Option(names = "--gemm-size", defaultValue = "2048", description = "n of the n³ matmul that measures the GEMM peak (default ${DEFAULT-VALUE}).")
+    int gemmSize;
 
     @Override
     public Integer call() throws Exception {
@@ -90,11 +103,26 @@ final class BenchCommand implements Callable<Integer> {
             double loadS = (System.nanoTime() - loadStart) / 1e9;
             engine.answer(List.of(CumoRequest.of("warmup", files.get(0), question, GenerationConfig.greedy(2))));
             ObjectMapper json = new ObjectMapper();
+            CumoConfig c = engine.model().config();
+            int elementBytes = engine.model().dataType().getNumOfBytes();
+            Roofline peak = roofline ? Roofline.measure(gemmSize, 256L << 20, 5) : null;
+            if (peak != null) {
+                ObjectNode r = json.createObjectNode();
+                r.put("bench", "roofline");
+                r.put("cpu", peak.cpu());
+                r.set("flags", json.valueToTree(peak.flags()));
+                r.put("threads", peak.threads());
+                r.put("gemm_n", peak.gemmSize());
+                r.put("gemm_fp32_gflops", round(peak.gemmGflops()));
+                r.put("memory_gbps", round(peak.memoryGbps()));
+                System.out.println(json.writeValueAsString(r));
+            }
             for (int batch : batches) {
                 double pre = 0, vision = 0, prefill = 0, decode = 0;
                 long tokens = 0;
                 long decodeTensors = 0;
                 long decodeSteps = 0;
+                double visionFlops = 0, prefillFlops = 0, decodeBytes = 0;
                 int done = 0;
                 long wall0 = System.nanoTime();
                 while (done < requests) {
@@ -111,6 +139,15 @@ final class BenchCommand implements Callable<Integer> {
                     tokens += results.stream().mapToLong(r -> r.tokenIds().length).sum();
                     decodeTensors += results.get(0).timings().decodeTensors();
                     decodeSteps += results.get(0).timings().decodeSteps();
+                    int longest = 0;
+                    for (CumoResult r : results) {
+                        visionFlops += PhaseCost.visionFlopsPerImage(c) + PhaseCost.projectorFlopsPerImage(c);
+                        prefillFlops += PhaseCost.prefillFlops(c, r.promptPositions());
+                        longest = Math.max(longest, r.promptPositions());
+                    }
+                    for (int step = 0; step < results.get(0).timings().decodeSteps(); step++) {
+                        decodeBytes += PhaseCost.decodeBytesPerStep(c, b, longest + step, elementBytes);
+                    }
                     done += b;
                 }
                 double wall = (System.nanoTime() - wall0) / 1e9;
@@ -132,6 +169,15 @@ final class BenchCommand implements Callable<Integer> {
                 split.put("vision_projector", round(vision));
                 split.put("prefill", round(prefill));
                 split.put("decode", round(decode));
+                if (peak != null) {
+                    ObjectNode r = o.putObject("roofline");
+                    r.put("vision_projector_gflops", round(visionFlops / vision / 1e9));
+                    r.put("vision_projector_of_gemm_peak", round(visionFlops / vision / 1e9 / peak.gemmGflops()));
+                    r.put("prefill_gflops", round(prefillFlops / prefill / 1e9));
+                    r.put("prefill_of_gemm_peak", round(prefillFlops / prefill / 1e9 / peak.gemmGflops()));
+                    r.put("decode_gbps", round(decode == 0 ? 0 : decodeBytes / decode / 1e9));
+                    r.put("decode_of_memory_peak", round(decode == 0 ? 0 : decodeBytes / decode / 1e9 / peak.memoryGbps()));
+                }
                 System.out.println(json.writeValueAsString(o));
             }
         }

@@ -22,7 +22,8 @@ public final class CumoCli {
 
     /** Runs the CLI and returns its exit code: 0 ok, 1 runtime error, 2 usage error. */
     public static int run(String... args) {
-        CommandLine cli = new CommandLine(new CumoCli()).setCaseInsensitiveEnumValuesAllowed(true);
+        // no picocli argument files: '--question @x' is the question "@x", never the options inside a file x
+        CommandLine cli = new CommandLine(new CumoCli()).setCaseInsensitiveEnumValuesAllowed(true).setExpandAtFiles(false);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("cumo " + cmd.getCommandName() + ": " + oneLine(e));
             if (Boolean.getBoolean("cumo.debug")) {
@@ -41,6 +42,16 @@ public final class CumoCli {
     /** The most specific message of an exception chain, on one line. */
     static String oneLine(Throwable e) {
         Throwable t = e;
+        // a failed Flink job ("Job execution failed.") wraps the reason: report the deepest cause
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof org.apache.flink.runtime.client.JobExecutionException) {
+                Throwable root = c;
+                while (root.getCause() != null) {
+                    root = root.getCause();
+                }
+                return "the Flink job failed: " + oneLine(root);
+            }
+        }
         while (t.getCause() != null && (t.getMessage() == null || t instanceof java.io.UncheckedIOException)) {
             t = t.getCause();
         }

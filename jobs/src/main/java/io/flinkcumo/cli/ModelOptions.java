@@ -20,7 +20,8 @@ final class ModelOptions {
     @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda:N (default ${DEFAULT-VALUE}).")
     String device;
 
-    @Option(names = "--precision", defaultValue = "AUTO", description = "auto (fp32 on CPU, fp16 on GPU), fp32 or fp16.",
+    @Option(names = "--precision", defaultValue = "AUTO", description = "auto (fp32 on CPU, fp16 on GPU), fp32, fp16, or int8 (weight-only: int8 Linear weights with per-channel "
+                    + "scales, float32 compute; a quarter of the fp32 weight memory).",
             converter = PrecisionConverter.class)
     Precision precision;
 
@@ -61,8 +62,15 @@ final class ModelOptions {
         if (device.equals("cpu")) {
             return Device.cpu();
         }
-        if (device.matches("cuda:\\d+")) {
-            return Device.gpu(Integer.parseInt(device.substring(5)));
+        if (device.startsWith("cuda:")) {
+            io.flinkcumo.runtime.DeviceSpec spec;
+            try {
+                spec = io.flinkcumo.runtime.DeviceSpec.parse(device);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--device must be cpu or cuda:N with N a device index (at most 9 digits), got '"
+                        + device + "'");
+            }
+            return Device.gpu(spec.cudaIndex());
         }
         throw new IllegalArgumentException("--device must be cpu or cuda:N, got '" + device + "'");
     }

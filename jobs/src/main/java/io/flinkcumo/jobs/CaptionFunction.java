@@ -52,6 +52,10 @@ public class CaptionFunction extends RichAsyncFunction<ImageRow, CaptionResult> 
 
     @Override
     public void asyncInvoke(ImageRow row, ResultFuture<CaptionResult> result) {
+        if (row.error != null) {
+            result.complete(List.of(failed(row, row.error, 0)));
+            return;
+        }
         client.askWithRouting(row.imageRef(), prompt).whenComplete((outcome, error) -> {
             if (error != null) {
                 result.complete(List.of(failed(row, "CuMo failed: " + error, 0)));

@@ -105,19 +105,20 @@ public final class CaptionJob {
             env.setParallelism(options.parallelism);
         }
         Path[] paths = input.files().stream().map(f -> new Path(f.path())).toArray(Path[]::new);
+        Configuration config = Configuration.fromMap(cumo);
         FileSource<ImageRow> source = FileSource
-                .forBulkFileFormat(new ParquetImageFormat(input, options.batchRows, options.imageBase), paths)
+                .forBulkFileFormat(new ParquetImageFormat(input, options.batchRows, options.imageBase,
+                        config.get(CumoRuntimeOptions.MAX_IMAGE_BYTES).getBytes()), paths)
                 .build();
         DataStream<ImageRow> rows = env.fromSource(source, WatermarkStrategy.noWatermarks(), "parquet " + options.input);
 
-        Configuration config = Configuration.fromMap(cumo);
         int maxBatch = config.get(CumoRuntimeOptions.MAX_BATCH_SIZE);
         Duration timeout = config.get(CumoRuntimeOptions.TIMEOUT).multipliedBy(config.get(CumoRuntimeOptions.RETRIES) + 1L)
                 .plusMinutes(1);
         CaptionFilesSink.RoutingFormat routing = options.noRoutingStats ? null : options.routingFormat;
         DataStream<CaptionResult> captions = AsyncDataStream.orderedWait(
                         rows,
-                        new CaptionFunction(cumo, prompt(options, cumo), routing != null),
+                        new CaptionFunction(withImageBases(cumo, options, paths), prompt(options, cumo), routing != null),
                         timeout.toMillis(), TimeUnit.MILLISECONDS,
                         Math.max(2, 2 * maxBatch))
                 .name("cumo caption")
@@ -127,10 +128,26 @@ public final class CaptionJob {
                 .name("parquet " + options.output);
     }
 
+    /**
+     * The CuMo options with {@code image-base} set to the directories the rows' paths were checked
+     * against ({@code --image-base}, else each Parquet file's directory), so that the read is
+     * checked again under the same rule.
+     */
+    static Map<String, String> withImageBases(Map<String, String> cumo, CaptionOptions options, Path[] parquetFiles) {
+        java.util.Set<String> bases = new java.util.LinkedHashSet<>();
+        for (Path file : parquetFiles) {
+            bases.add(ParquetImageFormat.imageBase(options.imageBase, file));
+        }
+        Map<String, String> out = new LinkedHashMap<>(cumo);
+        out.put(CumoRuntimeOptions.IMAGE_BASE.key(), String.join(";", bases));
+        return out;
+    }
+
     /** {@code flink run -c io.flinkcumo.jobs.CaptionJob <job jar> --input ... --output ... --model ...}. */
     public static void main(String[] args) throws Exception {
         CaptionOptions options = new CaptionOptions();
-        CommandLine cli = new CommandLine(options).setCommandName("CaptionJob").setCaseInsensitiveEnumValuesAllowed(true);
+        CommandLine cli = new CommandLine(options).setCommandName("CaptionJob").setCaseInsensitiveEnumValuesAllowed(true)
+                .setExpandAtFiles(false);
         try {
             cli.parseArgs(args);
         } catch (CommandLine.ParameterException e) {

@@ -28,7 +28,8 @@ public class CaptionOptions {
     public String idColumn;
 
     @Option(names = "--image-base",
-            description = "Directory relative image paths are resolved against (default: the Parquet file's directory).")
+            description = "Directory image paths in the data are read from: relative paths resolve against it, and a path"
+                    + " outside it (absolute, '..', file: URI or symlink) fails its row (default: the Parquet file's directory).")
     public String imageBase;
 
     @Option(names = "--prompt", description = "Question asked about every image (default: \"Describe the image in one sentence.\").")

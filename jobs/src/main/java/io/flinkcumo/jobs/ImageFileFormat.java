@@ -1,7 +1,8 @@
 package io.flinkcumo.jobs;
 
 import java.io.IOException;
-import java.io.InputStream;
+import io.flinkcumo.runtime.CumoInputException;
+import io.flinkcumo.runtime.ImageFiles;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.file.src.FileSourceSplit;
@@ -12,7 +13,9 @@ import org.apache.flink.core.fs.Path;
 
 /**
  * Reads each file of a directory as one image to moderate: the id is the file's path relative to
- * the directory. Files larger than {@code maxBytes} are not read; they become inputs with an error.
+ * the directory. Files larger than {@code maxBytes}, and anything that is not a regular file (a
+ * FIFO, a device, a symlink to one), are not read; they become inputs with an error, so each is
+ * flagged rather than skipped or waited for.
  */
 public final class ImageFileFormat implements BulkFormat<ModerationInput, FileSourceSplit> {
 
@@ -74,14 +77,25 @@ public final class ImageFileFormat implements BulkFormat<ModerationInput, FileSo
             input.error = "the file has " + split.fileSize() + " bytes, more than max-image-bytes (" + maxBytes + ")";
             return input;
         }
+        String scheme = path.toUri().getScheme();
+        if (scheme == null || scheme.equals("file")) {
+            // regular files only, the limit enforced while reading: a FIFO or device is flagged, never opened
+            try {
+                input.image = ImageFiles.readRegularFile(java.nio.file.Paths.get(path.toUri().getPath()), maxBytes);
+            } catch (CumoInputException e) {
+                input.error = e.getMessage();
+            }
+            return input;
+        }
         try (FSDataInputStream in = path.getFileSystem().open(path)) {
-            input.image = readAll(in);
+            byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+            if (bytes.length > maxBytes) {
+                input.error = "the file has more than max-image-bytes (" + maxBytes + ") bytes";
+            } else {
+                input.image = bytes;
+            }
         }
         return input;
-    }
-
-    private static byte[] readAll(InputStream in) throws IOException {
-        return in.readAllBytes();
     }
 
     @Override

@@ -22,6 +22,12 @@ public class ImageRow {
     /** Where to read the image when there are no bytes (already resolved against the base directory), or null. */
     public String imagePath;
 
+    /**
+     * Why the row cannot be captioned though it was read (its path breaks the {@code image-base}
+     * rule, or its row group is corrupt), or null.
+     */
+    public String error;
+
     public ImageRow() {}
 
     public ImageRow(String file, long row, String id, byte[] image, String imagePath) {
@@ -30,6 +36,13 @@ public class ImageRow {
         this.id = id;
         this.image = image;
         this.imagePath = imagePath;
+    }
+
+    /** A row that is reported with {@code error} instead of being captioned. */
+    public static ImageRow failed(String file, long row, String id, String error) {
+        ImageRow r = new ImageRow(file, row, id, null, null);
+        r.error = error;
+        return r;
     }
 
     /** The image as the CuMo client takes it. */

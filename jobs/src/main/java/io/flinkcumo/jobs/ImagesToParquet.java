@@ -1,5 +1,7 @@
 package io.flinkcumo.jobs;
 
+import io.flinkcumo.engine.image.ImageDecoder;
+import io.flinkcumo.runtime.ImageFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.List;
@@ -41,8 +43,14 @@ public final class ImagesToParquet {
 
     private ImagesToParquet() {}
 
+    /** A row's id: the file name without its extension. */
+    static String idOf(String name) {
+        return name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name;
+    }
+
     /**
      * @return the number of images written
+     * @throws IllegalArgumentException if two files would get the same id, naming both
      */
     public static int write(java.nio.file.Path images, java.nio.file.Path out, boolean pathsOnly) throws IOException {
         List<java.nio.file.Path> files;
@@ -55,6 +63,15 @@ public final class ImagesToParquet {
         if (files.isEmpty()) {
             throw new IllegalArgumentException("no images (png, jpg, gif, bmp, webp) in " + images);
         }
+        java.util.Map<String, String> ids = new java.util.TreeMap<>();
+        for (java.nio.file.Path file : files) {
+            String name = file.getFileName().toString();
+            String clash = ids.putIfAbsent(idOf(name), name);
+            if (clash != null) {
+                throw new IllegalArgumentException("images " + clash + " and " + name + " in " + images + " would both get id '"
+                        + idOf(name) + "' (the file name without extension); rename one so that ids are unique");
+            }
+        }
         java.nio.file.Path parent = out.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         Path target = new Path(out.toAbsolutePath().toUri());
@@ -65,8 +82,9 @@ public final class ImagesToParquet {
                     .create(stream);
             for (java.nio.file.Path file : files) {
                 String name = file.getFileName().toString();
-                String id = name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name;
-                byte[] bytes = pathsOnly ? null : Files.readAllBytes(file);
+                String id = idOf(name);
+                // regular files only (a FIFO named x.png would block), at most the decoder's byte limit
+                byte[] bytes = pathsOnly ? null : ImageFiles.readRegularFile(file, ImageDecoder.Limits.DEFAULT.maxBytes());
                 String path = pathsOnly ? parent.relativize(file.toAbsolutePath()).toString() : name;
                 writer.addElement(GenericRowData.of(
                         StringData.fromString(id), GenericRowData.of(bytes, StringData.fromString(path))));

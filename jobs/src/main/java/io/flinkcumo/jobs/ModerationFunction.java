@@ -1,5 +1,7 @@
 package io.flinkcumo.jobs;
 
+import io.flinkcumo.runtime.ImageMessage;
+
 import io.flinkcumo.runtime.CumoClient;
 import io.flinkcumo.runtime.CumoRuntimeOptions;
 import io.flinkcumo.runtime.CumoScores;
@@ -48,7 +50,7 @@ public class ModerationFunction extends RichAsyncFunction<ModerationInput, Moder
             return;
         }
         if (input.imageRef().isNull()) {
-            result.complete(List.of(failed(input, "the message has no image", 0)));
+            result.complete(List.of(failed(input, ImageMessage.NO_IMAGE, 0)));
             return;
         }
         client.classify(input.imageRef(), policy.question(), policy.categories()).whenComplete((scores, error) -> {

@@ -12,6 +12,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.file.sink.FileSink;
 import org.apache.flink.connector.file.src.FileSource;
+import org.apache.flink.connector.file.src.enumerate.NonSplittingRecursiveEnumerator;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
@@ -154,12 +155,33 @@ public final class ModerationJob {
     private static DataStream<ModerationInput> fileSource(
             StreamExecutionEnvironment env, ModerationOptions options, Configuration config) {
         Path dir = ParquetImageInput.absolute(options.inputDir);
+        requireInputDir(dir, options);
         FileSource.FileSourceBuilder<ModerationInput> builder = FileSource.forBulkFileFormat(
                 new ImageFileFormat(dir, config.get(CumoRuntimeOptions.MAX_IMAGE_BYTES).getBytes()), dir);
+        if (!options.skipHiddenFiles) {
+            // Flink skips names starting with '.' or '_' by default: a moderation job must decide every file
+            builder.setFileEnumerator(() -> new NonSplittingRecursiveEnumerator(path -> true));
+        }
         if (options.watch != null) {
             builder.monitorContinuously(options.watch);
         }
         return env.fromSource(builder.build(), WatermarkStrategy.noWatermarks(), "files " + options.inputDir).uid("file-source");
+    }
+
+    /** The input directory exists and, for a one-shot run, holds at least one file: else one clear line. */
+    private static void requireInputDir(Path dir, ModerationOptions options) {
+        try {
+            org.apache.flink.core.fs.FileSystem fs = dir.getFileSystem();
+            if (!fs.exists(dir) || !fs.getFileStatus(dir).isDir()) {
+                throw new IllegalArgumentException("--input-dir " + options.inputDir + " does not exist or is not a directory");
+            }
+            org.apache.flink.core.fs.FileStatus[] children = fs.listStatus(dir);
+            if (options.watch == null && (children == null || children.length == 0)) {
+                throw new IllegalArgumentException("--input-dir " + options.inputDir + " is empty: there is nothing to moderate");
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot list --input-dir " + options.inputDir + ": " + e.getMessage(), e);
+        }
     }
 
     private static FileSink<String> jsonLines(Path dir) {
@@ -172,7 +194,8 @@ public final class ModerationJob {
     /** {@code flink run -c io.flinkcumo.jobs.ModerationJob <job jar> --bootstrap-servers ... --model ...}. */
     public static void main(String[] args) throws Exception {
         ModerationOptions options = new ModerationOptions();
-        CommandLine cli = new CommandLine(options).setCommandName("ModerationJob").setCaseInsensitiveEnumValuesAllowed(true);
+        CommandLine cli = new CommandLine(options).setCommandName("ModerationJob").setCaseInsensitiveEnumValuesAllowed(true)
+                .setExpandAtFiles(false);
         try {
             cli.parseArgs(args);
             if (options.model == null) {

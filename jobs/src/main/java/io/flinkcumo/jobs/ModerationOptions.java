@@ -53,6 +53,18 @@ public class ModerationOptions {
     @Option(names = "--watch", converter = DurationConverter.class, description = "File mode: keep watching --input-dir for new files at this interval (e.g. 10s).")
     public Duration watch;
 
+    @Option(names = "--skip-hidden-files",
+            description = "File mode: skip files and directories whose names start with '.' or '_' (Flink's file-source"
+                    + " default, e.g. for writers' in-progress files). Off by default: every file gets a decision.")
+    public boolean skipHiddenFiles;
+
+    @Option(names = "--image-base", paramLabel = "DIR",
+            description = "Directory (or URI) that image_path in Kafka messages may name; repeat for several. A path"
+                    + " outside every --image-base (after '..', file: URIs and symlinks) or not a regular file is flagged"
+                    + " with that error. Default: none, so messages with image_path are flagged and only inline images"
+                    + " are moderated.")
+    public List<String> imageBases = new ArrayList<>();
+
     // ---- moderation ----
     @Option(names = "--categories", split = ",", description = "Categories (default safe,violence,nudity,weapons,drugs,hate).")
     public List<String> categories = new ArrayList<>(ModerationPolicy.DEFAULT_CATEGORIES);
@@ -106,6 +118,9 @@ public class ModerationOptions {
         o.put(CumoRuntimeOptions.DEVICE.key(), device);
         o.put(CumoRuntimeOptions.PRECISION.key(), precision);
         o.put(CumoRuntimeOptions.MAX_BATCH_SIZE.key(), Integer.toString(maxBatchSize));
+        if (!imageBases.isEmpty()) {
+            o.put(CumoRuntimeOptions.IMAGE_BASE.key(), String.join(";", imageBases));
+        }
         o.putAll(options);
         return o;
     }

@@ -2,7 +2,10 @@ package io.flinkcumo.jobs;
 
 import io.flinkcumo.jobs.ParquetImageInput.ImageKind;
 import java.io.IOException;
+import io.flinkcumo.runtime.CumoInputException;
+import io.flinkcumo.runtime.ImageFiles;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
@@ -23,8 +26,14 @@ import org.apache.flink.table.types.logical.RowType;
  * not fill the heap. A file is one split, read by one subtask from start to end, so each row's
  * position in its file is known and a file's rows arrive in order.
  *
- * <p>Path-only images are resolved against {@code imageBase}, or against the directory of the
- * Parquet file when there is none; absolute paths and URIs are used as they are.
+ * <p>Path-only images are read only under the image base ({@code imageBase}, or the directory of
+ * the Parquet file when there is none): relative paths resolve against it, and a path that leaves
+ * it (absolute, {@code ..}, a {@code file:} URI or a symlink elsewhere) gives a row with an error
+ * naming the rule ({@link ImageFiles}), as does a path that does not exist.
+ *
+ * <p>A corrupt row group does not fail the job: the rows read before it are captioned, and every
+ * row from the first unreadable one to the end of the file (the footer gives the count) is
+ * reported with an error naming the file, the row group and the rows.
  */
 public final class ParquetImageFormat implements BulkFormat<ImageRow, FileSourceSplit> {
 
@@ -37,6 +46,8 @@ public final class ParquetImageFormat implements BulkFormat<ImageRow, FileSource
     private final int structArity;
     private final LogicalTypeRoot idType;
     private final Map<String, String> names = new HashMap<>();
+    private final Map<String, Long> rowCounts = new HashMap<>();
+    private final long maxImageBytes;
     private final String imageBase;
 
     /**
@@ -46,6 +57,13 @@ public final class ParquetImageFormat implements BulkFormat<ImageRow, FileSource
      *     Parquet file's directory
      */
     public ParquetImageFormat(ParquetImageInput input, int batchRows, String imageBase) {
+        this(input, batchRows, imageBase, Long.MAX_VALUE);
+    }
+
+    /**
+     * @param maxImageBytes {@code max-image-bytes}, for the path checks
+     */
+    public ParquetImageFormat(ParquetImageInput input, int batchRows, String imageBase, long maxImageBytes) {
         if (batchRows < 1) {
             throw new IllegalArgumentException("batch rows must be >= 1, got " + batchRows);
         }
@@ -66,8 +84,10 @@ public final class ParquetImageFormat implements BulkFormat<ImageRow, FileSource
         this.idType = input.idColumn() != null ? type.getTypeAt(1).getTypeRoot() : null;
         for (ParquetImageInput.InputFile file : input.files()) {
             names.put(new Path(file.path()).toUri().getPath(), file.name());
+            rowCounts.put(new Path(file.path()).toUri().getPath(), file.rows());
         }
         this.imageBase = imageBase;
+        this.maxImageBytes = maxImageBytes;
     }
 
     @Override
@@ -90,7 +110,24 @@ public final class ParquetImageFormat implements BulkFormat<ImageRow, FileSource
         return TypeInformation.of(ImageRow.class);
     }
 
-    private ImageRow toImageRow(RowData row, String file, long position, Path parquetFile) {
+    /** The directory images of {@code parquetFile} may be read from. */
+    public static String imageBase(String imageBase, Path parquetFile) {
+        Path base = imageBase != null ? ParquetImageInput.absolute(imageBase) : parquetFile.getParent();
+        String scheme = base.toUri().getScheme();
+        return scheme == null || scheme.equals("file") ? base.toUri().getPath() : base.toString();
+    }
+
+    static String oneLine(Throwable e) {
+        StringBuilder sb = new StringBuilder();
+        for (Throwable t = e; t != null && sb.length() < 300; t = t.getCause()) {
+            if (t.getMessage() != null) {
+                sb.append(sb.isEmpty() ? "" : ": ").append(t.getMessage());
+            }
+        }
+        return (sb.isEmpty() ? e.getClass().getSimpleName() : sb.toString()).replace('\n', ' ');
+    }
+
+    private ImageRow toImageRow(RowData row, String file, long position, Path parquetFile, ImageFiles sandbox) {
         byte[] bytes = null;
         String path = null;
         if (!row.isNullAt(0)) {
@@ -104,9 +141,15 @@ public final class ParquetImageFormat implements BulkFormat<ImageRow, FileSource
                 }
             }
         }
-        String resolved = bytes == null && path != null && !path.isEmpty() ? resolve(path, parquetFile) : path;
         String id = idType != null && !row.isNullAt(1) ? idText(row) : file + "#" + position;
-        return new ImageRow(file, position, id, bytes, bytes == null ? resolved : path);
+        if (bytes == null && path != null && !path.isEmpty()) {
+            try {
+                return new ImageRow(file, position, id, null, sandbox.resolve(path));
+            } catch (CumoInputException e) {
+                return ImageRow.failed(file, position, id, e.getMessage());
+            }
+        }
+        return new ImageRow(file, position, id, bytes, path);
     }
 
     private String idText(RowData row) {
@@ -121,31 +164,39 @@ public final class ParquetImageFormat implements BulkFormat<ImageRow, FileSource
         };
     }
 
-    /** An absolute path or URI as it is; a relative one against the base (or the Parquet file's directory). */
-    private String resolve(String path, Path parquetFile) {
-        if (path.startsWith("/") || new Path(path).toUri().getScheme() != null) {
-            return path;
-        }
-        Path base = imageBase != null ? ParquetImageInput.absolute(imageBase) : parquetFile.getParent();
-        return new Path(base, path).toString();
-    }
-
     /** Wraps the Parquet reader's batches, converting each row as it is taken. */
     private final class ImageReader implements Reader<ImageRow> {
         private final Reader<RowData> delegate;
         private final Path path;
         private final String file;
+        private final ImageFiles sandbox;
+        private final long rows;
+        /** Rows handed out so far; after a corrupt row group, the rows reported as failed. */
+        private long delivered;
+        private boolean corrupt;
 
         ImageReader(Reader<RowData> delegate, Path path) {
             this.delegate = delegate;
             this.path = path;
             String name = names.get(path.toUri().getPath());
             this.file = name != null ? name : path.getName();
+            this.sandbox = new ImageFiles(List.of(imageBase(imageBase, path)), maxImageBytes);
+            Long count = rowCounts.get(path.toUri().getPath());
+            this.rows = count != null ? count : -1;
         }
 
         @Override
         public RecordIterator<ImageRow> readBatch() throws IOException {
-            RecordIterator<RowData> batch = delegate.readBatch();
+            if (corrupt) {
+                return null;
+            }
+            RecordIterator<RowData> batch;
+            try {
+                batch = delegate.readBatch();
+            } catch (IOException | RuntimeException e) {
+                corrupt = true;
+                return failedRest(e);
+            }
             if (batch == null) {
                 return null;
             }
@@ -158,8 +209,9 @@ public final class ParquetImageFormat implements BulkFormat<ImageRow, FileSource
                     }
                     // the skip count is the position after this record
                     long position = next.getRecordSkipCount() - 1;
+                    delivered = next.getRecordSkipCount();
                     return new RecordAndPosition<>(
-                            toImageRow(next.getRecord(), file, position, path), next.getOffset(), next.getRecordSkipCount());
+                            toImageRow(next.getRecord(), file, position, path, sandbox), next.getOffset(), next.getRecordSkipCount());
                 }
 
                 @Override
@@ -167,6 +219,52 @@ public final class ParquetImageFormat implements BulkFormat<ImageRow, FileSource
                     batch.releaseBatch();
                 }
             };
+        }
+
+        /**
+         * One failed row for each row not yet read (from the footer's count): the rows of the
+         * corrupt row group and of every later one, each naming the file and the problem.
+         */
+        private RecordIterator<ImageRow> failedRest(Exception e) {
+            long first = delivered;
+            long last = rows - 1;
+            String problem = "unreadable Parquet data in " + file + " (row group " + rowGroupOf(first) + ", rows " + first
+                    + "-" + last + " of " + rows + " are not read): " + oneLine(e);
+            return new RecordIterator<>() {
+                private long position = first;
+
+                @Override
+                public RecordAndPosition<ImageRow> next() {
+                    if (position > last) {
+                        return null;
+                    }
+                    long p = position++;
+                    return new RecordAndPosition<>(
+                            ImageRow.failed(file, p, file + "#" + p, problem), RecordAndPosition.NO_OFFSET, p + 1);
+                }
+
+                @Override
+                public void releaseBatch() {}
+            };
+        }
+
+        private String rowGroupOf(long row) {
+            try (org.apache.parquet.hadoop.ParquetFileReader reader = org.apache.parquet.hadoop.ParquetFileReader.open(
+                    new org.apache.flink.formats.parquet.ParquetInputFile(path.getFileSystem().open(path),
+                            path.getFileSystem().getFileStatus(path).getLen()))) {
+                long start = 0;
+                int index = 0;
+                for (org.apache.parquet.hadoop.metadata.BlockMetaData block : reader.getRowGroups()) {
+                    if (row < start + block.getRowCount()) {
+                        return (index + 1) + " of " + reader.getRowGroups().size();
+                    }
+                    start += block.getRowCount();
+                    index++;
+                }
+            } catch (IOException | RuntimeException ignored) {
+                // the footer was readable when the job was planned; without it the index is unknown
+            }
+            return "?";
         }
 
         @Override

@@ -105,7 +105,8 @@ public final class ParquetImageInput implements Serializable {
             throw new UncheckedIOException("cannot list input " + input + ": " + e.getMessage(), e);
         }
         if (files.isEmpty()) {
-            throw new IllegalArgumentException("no Parquet files match input '" + input + "'");
+            throw new IllegalArgumentException("no Parquet files match input '" + input + "' (a directory is searched for"
+                    + " *.parquet files, names starting with '.' or '_' skipped)");
         }
         ImageKind kind = null;
         RowType imageType = null;
@@ -216,6 +217,7 @@ public final class ParquetImageInput implements Serializable {
             throw new IllegalArgumentException("input " + input + " does not exist");
         }
         if (!fs.getFileStatus(path).isDir()) {
+            requireRegular(path, "input");
             return List.of(new Listed(path, path.getName()));
         }
         List<Listed> out = new ArrayList<>();
@@ -238,8 +240,25 @@ public final class ParquetImageInput implements Serializable {
             if (child.isDir()) {
                 walk(fs, child.getPath(), relative + "/", out, accept);
             } else if (accept.test(relative)) {
+                requireRegular(child.getPath(), "input file");
                 out.add(new Listed(child.getPath(), relative));
             }
+        }
+    }
+
+    /**
+     * A local input must be a regular file (symlinks followed): a FIFO would block the footer read
+     * forever and a device would stream without end.
+     */
+    static void requireRegular(Path path, String what) {
+        String scheme = path.toUri().getScheme();
+        if (scheme != null && !scheme.equals("file")) {
+            return;
+        }
+        java.nio.file.Path local = Paths.get(path.toUri().getPath());
+        if (!java.nio.file.Files.isRegularFile(local)) {
+            throw new IllegalArgumentException(what + " " + local + " is not a regular file (a FIFO, device or socket);"
+                    + " only regular Parquet files are read");
         }
     }
 

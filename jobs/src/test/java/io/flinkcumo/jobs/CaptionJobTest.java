@@ -141,7 +141,7 @@ class CaptionJobTest {
         assertCaption(byId.get("20"), "camera_gray.png");
         assertCaption(byId.get("21"), "tiny_97x31.jpg");
         assertError(byId.get("11"), "invalid image");
-        assertError(byId.get("13"), "cannot read image file");
+        assertError(byId.get("13"), "does not exist");
         assertError(byId.get("13"), "pics/missing.png");
         assertError(byId.get("14"), "no image");
 

@@ -65,6 +65,14 @@ class DockerComposeTest {
     }
 
     @Test
+    void taskManagerKeepsFreedPagesInTheImagesJemalloc() {
+        // the flink image's entrypoint preloads jemalloc unless DISABLE_JEMALLOC=true; decay off keeps freed pages
+        JsonNode env = service("taskmanager").get("environment");
+        assertThat(env.get("MALLOC_CONF").asText()).isEqualTo("dirty_decay_ms:-1,muzzy_decay_ms:-1");
+        assertThat(env.has("DISABLE_JEMALLOC")).isFalse();
+    }
+
+    @Test
     void servicesAndPinnedImages() {
         assertThat(compose.get("services").fieldNames()).toIterable()
                 .contains("jobmanager", "taskmanager", "kafka", "sql-client");

@@ -1,65 +1,82 @@
 package io.flinkcumo.jobs;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * DuckDB (through {@code tools/duckdb/query.mjs} on Node.js) as a Parquet writer and reader that
- * shares no code with Flink: tests write their input and read the jobs' output with it; and Arrow JS
- * ({@code tools/arrow-reader}) for Arrow output. Needs {@code npm ci --prefix tools/duckdb} and
- * {@code npm ci --prefix tools/arrow-reader}, which {@code .ci/run} does.
+ * DuckDB (its JDBC driver {@code org.duckdb:duckdb_jdbc}, a C++ engine with the native library
+ * inside the jar) as a Parquet writer and reader that shares no code with Flink: tests write their
+ * input and read the jobs' output with it; and Arrow JS ({@code tools/arrow-reader}, installed by
+ * the connector module's build) for Arrow output.
  */
 public final class DuckDb {
 
     private DuckDb() {}
 
-    /** {@code tools/duckdb} of the repository. */
-    public static Path home() {
-        return Path.of(System.getProperty("cumo.home", ".")).toAbsolutePath().resolve("tools/duckdb");
+    /**
+     * Runs the statements (separated by {@code ;}) in a fresh in-memory database; the rows of the
+     * last one. Values as DuckDB's JSON gives them: BIGINT, HUGEINT and DECIMAL as strings, other
+     * numbers, strings and booleans as themselves.
+     */
+    public static List<Map<String, Object>> query(String sql) throws SQLException {
+        try (Connection connection = DriverManager.getConnection("jdbc:duckdb:");
+                Statement statement = connection.createStatement()) {
+            List<Map<String, Object>> rows = new ArrayList<>();
+            if (!statement.execute(sql)) {
+                return rows;
+            }
+            try (ResultSet result = statement.getResultSet()) {
+                ResultSetMetaData meta = result.getMetaData();
+                while (result.next()) {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    for (int c = 1; c <= meta.getColumnCount(); c++) {
+                        row.put(meta.getColumnLabel(c), json(result.getObject(c)));
+                    }
+                    rows.add(row);
+                }
+            }
+            return rows;
+        } catch (SQLException e) {
+            throw new SQLException("DuckDB failed (" + e.getMessage() + ") on: " + sql, e);
+        }
     }
 
-    /** Runs the statements; the rows of the last one, values as DuckDB's JSON gives them (BIGINT as strings). */
-    public static List<Map<String, Object>> query(String sql) throws IOException, InterruptedException {
-        Path tool = home();
-        if (!Files.isDirectory(tool.resolve("node_modules/@duckdb/node-api"))) {
-            throw new IllegalStateException("DuckDB for Node.js is not installed: run npm ci --prefix tools/duckdb");
+    private static Object json(Object value) {
+        if (value instanceof Long || value instanceof BigInteger || value instanceof BigDecimal) {
+            return value.toString();
         }
-        Process process = new ProcessBuilder("node", "query.mjs").directory(tool.toFile()).start();
-        try (OutputStream in = process.getOutputStream()) {
-            in.write(sql.getBytes(StandardCharsets.UTF_8));
-        }
-        byte[] out = process.getInputStream().readAllBytes();
-        byte[] err = process.getErrorStream().readAllBytes();
-        if (!process.waitFor(2, TimeUnit.MINUTES)) {
-            process.destroyForcibly();
-            throw new IllegalStateException("DuckDB did not finish: " + sql);
-        }
-        if (process.exitValue() != 0) {
-            throw new IllegalStateException("DuckDB failed (" + new String(err, StandardCharsets.UTF_8).strip() + ") on: " + sql);
-        }
-        return new ObjectMapper().readValue(out, new TypeReference<>() {});
+        return value;
     }
 
     /**
-     * Arrow JS's summary of Arrow IPC files ({@code tools/arrow-reader/summarize.mjs}, installed by
-     * {@code npm ci --prefix tools/arrow-reader}): rows, schema, and per column null counts, sums
-     * and string value counts. Another independent reader, for the Arrow outputs.
+     * Arrow JS's summary of Arrow IPC files ({@code tools/arrow-reader/summarize.mjs}; the
+     * connector module's build runs {@code npm ci} there): rows, schema, and per column null
+     * counts, sums and string value counts. Another independent reader, for the Arrow outputs.
      */
     public static JsonNode arrowSummary(Path... files) throws IOException, InterruptedException {
-        Path tool = home().resolveSibling("arrow-reader");
+        Path tool = Path.of(System.getProperty("cumo.home", ".")).toAbsolutePath().resolve("tools/arrow-reader");
         if (!Files.isDirectory(tool.resolve("node_modules/apache-arrow"))) {
-            throw new IllegalStateException("Arrow JS is not installed: run npm ci --prefix tools/arrow-reader");
+            throw new IllegalStateException("Arrow JS is not installed in " + tool
+                    + ": build the connector module (mvn -B verify runs npm ci there)");
         }
-        List<String> command = new java.util.ArrayList<>(List.of("node", "summarize.mjs"));
+        List<String> command = new ArrayList<>(List.of("node", "summarize.mjs"));
         for (Path file : files) {
             command.add(file.toAbsolutePath().toString());
         }

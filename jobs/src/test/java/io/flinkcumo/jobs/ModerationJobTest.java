@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
@@ -185,6 +186,73 @@ class ModerationJobTest {
         List<String> expectedFlagged = audit.stream().map(r -> new String(r.value(), StandardCharsets.UTF_8))
                 .filter(json -> ModerationDecision.parse(json).get("flagged").asBoolean()).toList();
         assertThat(flagged).containsExactlyInAnyOrderElementsOf(expectedFlagged);
+    }
+
+    /** Issue 12, class 1: {@code image_path} in Kafka messages is read only under --image-base. */
+    @Test
+    void imagePathsInMessagesAreReadOnlyUnderTheImageBase() throws Exception {
+        Path base = Files.createDirectories(tmp.resolve("base"));
+        Files.copy(CaptionJobTest.sample("chelsea.png"), base.resolve("chelsea.png"));
+        Files.writeString(tmp.resolve("secret.txt"), "root:x:0:0:secret");
+        Files.createSymbolicLink(base.resolve("out.png"), tmp.resolve("secret.txt"));
+        assertThat(new ProcessBuilder("mkfifo", base.resolve("fifo.png").toString()).start().waitFor()).isZero();
+        Map<String, String> paths = new LinkedHashMap<>();
+        paths.put("ok", base.resolve("chelsea.png").toString());
+        paths.put("relative", "chelsea.png");
+        paths.put("passwd", "/etc/passwd");
+        paths.put("dotdot", base + "/../secret.txt");
+        paths.put("uri", "file:///etc/passwd");
+        paths.put("symlink", "out.png");
+        paths.put("fifo", "fifo.png");
+        paths.put("zero", "/dev/zero");
+
+        Map<String, JsonNode> withBase = moderatePaths("paths-a", paths, List.of(base.toString()));
+        assertThat(withBase).hasSize(paths.size());
+        for (String id : List.of("ok", "relative")) {
+            assertThat(withBase.get(id).get("error").isNull()).as(id).isTrue();
+            assertThat(withBase.get(id).get("category").asText()).isEqualTo(EXPECTED.get("chelsea.png").best());
+        }
+        for (String id : List.of("passwd", "dotdot", "uri", "symlink", "zero")) {
+            assertThat(withBase.get(id).get("flagged").asBoolean()).as(id).isTrue();
+            assertThat(withBase.get(id).get("error").asText()).as(id).contains("is outside image-base");
+        }
+        assertThat(withBase.get("fifo").get("error").asText()).contains("not a regular file");
+        assertThat(withBase.values()).allSatisfy(d -> assertThat(d.toString()).doesNotContain("root:x"));
+
+        Map<String, JsonNode> withoutBase = moderatePaths("paths-b", Map.of("ok", base.resolve("chelsea.png").toString()), List.of());
+        assertThat(withoutBase.get("ok").get("flagged").asBoolean()).isTrue();
+        assertThat(withoutBase.get("ok").get("error").asText()).contains("no image-base is set");
+    }
+
+    private Map<String, JsonNode> moderatePaths(String topic, Map<String, String> paths, List<String> bases) throws Exception {
+        kafka.createTopic(topic, 1);
+        kafka.createTopic(topic + "-audit", 1);
+        kafka.createTopic(topic + "-flagged", 1);
+        List<Map.Entry<String, byte[]>> records = new ArrayList<>();
+        paths.forEach((id, path) -> records.add(Map.entry(id, ("{\"id\": \"" + id + "\", \"image_path\": \""
+                + path.replace("\\", "\\\\") + "\"}").getBytes(StandardCharsets.UTF_8))));
+        kafka.produce(topic, records);
+        ModerationOptions options = new ModerationOptions();
+        options.bootstrapServers = kafka.bootstrapServers();
+        options.inputTopic = topic;
+        options.auditTopic = topic + "-audit";
+        options.flaggedTopic = topic + "-flagged";
+        options.groupId = topic;
+        options.transactionalIdPrefix = topic;
+        options.bounded = true;
+        options.checkpointInterval = Duration.ofMillis(300);
+        options.parallelism = 1;
+        options.device = "cpu";
+        options.imageBases.addAll(bases);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        ModerationJob.build(env, options, CaptionJobTest.model().toString(), UnaryOperator.identity());
+        env.executeAsync("moderation of paths").getJobExecutionResult().get();
+        Map<String, JsonNode> decisions = new LinkedHashMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : kafka.readAll(topic + "-audit", "read_committed")) {
+            JsonNode d = ModerationDecision.parse(new String(record.value(), StandardCharsets.UTF_8));
+            decisions.put(d.get("id").asText(), d);
+        }
+        return decisions;
     }
 
     @Test

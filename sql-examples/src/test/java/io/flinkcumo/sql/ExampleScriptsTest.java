@@ -207,6 +207,7 @@ class ExampleScriptsTest {
         messages.add(Map.entry("corrupt", message("corrupt", "not an image".getBytes(StandardCharsets.US_ASCII))));
         messages.add(Map.entry("garbled", "{\"id\": \"garbled\", \"image\": \"@@not base64@@\"}".getBytes(StandardCharsets.UTF_8)));
         messages.add(Map.entry("not-json", "<html>oops</html>".getBytes(StandardCharsets.UTF_8)));
+        messages.add(Map.entry("no-image", "{\"id\": \"no-image\", \"metadata\": {\"source\": \"test\"}}".getBytes(StandardCharsets.UTF_8)));
         kafka.produce("images", messages);
 
         assertCalledOncePerRow("moderation_kafka.sql", "cumo_classify");
@@ -224,7 +225,7 @@ class ExampleScriptsTest {
         // nothing is dropped: the message that is not JSON gets its partition/offset as id
         String notJson = audit.keySet().stream().filter(k -> k.startsWith("images/")).findFirst().orElseThrow();
         assertThat(audit.keySet()).containsExactlyInAnyOrder(
-                "astronaut_portrait", "camera_gray", "chelsea", "tiny_97x31", "corrupt", "garbled", notJson);
+                "astronaut_portrait", "camera_gray", "chelsea", "tiny_97x31", "corrupt", "garbled", "no-image", notJson);
         assertThat(notJson).matches("images/[01]/[0-9]+");
         for (String bad : List.of("garbled", notJson)) {
             assertThat(audit.get(bad).get("flagged").asBoolean()).as(bad).isTrue();
@@ -240,6 +241,10 @@ class ExampleScriptsTest {
             assertThat(d.get("metadata").get("source").asText()).isEqualTo("test");
         }
         assertThat(audit.get("corrupt").get("flagged").asBoolean()).isTrue();
+        // the same reason as the Java job (ModerationFunction) gives
+        assertThat(audit.get("no-image").get("flagged").asBoolean()).isTrue();
+        assertThat(audit.get("no-image").get("error").asText()).isEqualTo("the message has no image");
+        assertThat(audit.get("no-image").get("metadata").get("source").asText()).isEqualTo("test");
         assertThat(audit.get("corrupt").get("error").asText()).startsWith("invalid image");
 
         List<String> flagged = kafka.readAll("moderation-flagged", "read_committed").stream()

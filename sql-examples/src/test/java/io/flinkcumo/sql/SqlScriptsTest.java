@@ -71,13 +71,16 @@ class SqlScriptsTest {
                 "images", images.toString()));
 
         Map<String, Row> byName = rows.stream().collect(Collectors.toMap(row -> (String) row.getField(0), row -> row));
-        assertThat(byName).containsOnlyKeys("chelsea.png", "camera_gray.png", "missing.png");
+        assertThat(byName).containsOnlyKeys("chelsea.png", "camera_gray.png", "missing.png", "passwd");
         expected.forEach((name, answer) -> {
             assertThat(byName.get(name).getField(1)).as(name).isEqualTo(answer);
             assertThat(byName.get(name).getField(2)).isNull();
         });
         assertThat(byName.get("missing.png").getField(1)).isNull();
-        assertThat((String) byName.get("missing.png").getField(2)).contains("cannot read image file");
+        assertThat((String) byName.get("missing.png").getField(2)).contains("missing.png' does not exist");
+        assertThat(byName.get("passwd").getField(1)).isNull();
+        assertThat((String) byName.get("passwd").getField(2)).contains("'/etc/passwd' is outside image-base")
+                .doesNotContain("root:");
     }
 
     /** Runs a script's statements in order and returns the rows of the last one. */

@@ -64,7 +64,11 @@ class CumoSqlFunctionsTest {
     }
 
     static String with(String... overrides) {
-        return CumoTestData.options(overrides).entrySet().stream()
+        java.util.Map<String, String> options = new java.util.LinkedHashMap<>();
+        // the table's path-only images are read from the conformance images directory
+        options.put("image-base", CumoTestData.imagePath("x").getParent().toString());
+        options.putAll(CumoTestData.options(overrides));
+        return options.entrySet().stream()
                 .map(e -> "'" + e.getKey() + "' = '" + e.getValue() + "'")
                 .collect(Collectors.joining(", ", "(", ")"));
     }

@@ -3,14 +3,10 @@ package io.flinkcumo.engine.image;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
-import javax.imageio.spi.IIORegistry;
-import javax.imageio.spi.ImageReaderSpi;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 
@@ -19,7 +15,9 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * Python reference does with {@code PIL.Image.open(...).convert("RGB")}: see {@link PilRgb} for
  * the pixel rules. Like Pillow it applies no colour management (embedded ICC profiles are
  * removed before decoding, see {@link EmbeddedProfiles}), ignores EXIF orientation and takes the
- * first frame of a GIF, placed on its logical screen ({@link GifScreen}).
+ * first frame of a GIF, placed on its logical screen ({@link GifScreen}). PNG ancillary chunks
+ * (text, compressed text, ICC profiles) are dropped unread ({@link PngChunks}), so no metadata is
+ * ever inflated. Readers come from {@link ImageReaders}, never from the JVM-wide ImageIO registry.
  *
  * <p>Hostile input is rejected with an {@link InvalidImageException} naming the problem, never
  * another exception type: empty or oversized input, unknown formats, and images whose header
@@ -60,10 +58,6 @@ public final class ImageDecoder {
         }
     }
 
-    static {
-        TwelveMonkeysPlugins.register();
-    }
-
     private final Limits limits;
 
     /** A decoder with {@link Limits#DEFAULT}. */
@@ -94,6 +88,7 @@ public final class ImageDecoder {
             return switch (format) {
                 case "JPEG" -> decodeJpeg(EmbeddedProfiles.jpeg(encoded));
                 case "WEBP" -> decodeImage(EmbeddedProfiles.webp(encoded), format);
+                case "PNG" -> decodeImage(PngChunks.pixelChunksOnly(encoded), format);
                 case "GIF" -> decodeGif(encoded);
                 default -> decodeImage(encoded, format);
             };
@@ -185,44 +180,50 @@ public final class ImageDecoder {
         }
     }
 
-    private static String detectFormat(byte[] encoded) throws IOException {
-        try (ImageInputStream in = stream(encoded)) {
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            while (readers.hasNext()) {
-                ImageReader reader = readers.next();
-                String format = formatOf(reader);
-                reader.dispose();
-                if (format != null) {
-                    return format;
-                }
-            }
+    /**
+     * The container format from the file's signature (magic bytes). The message for an unknown
+     * format never repeats the input's bytes: they may be any file's content.
+     */
+    static String detectFormat(byte[] encoded) {
+        if (PngChunks.isPng(encoded)) {
+            return "PNG";
         }
-        throw new InvalidImageException("not a recognised image format (first bytes " + hex(encoded, 8)
-                + "); supported: " + String.join(", ", FORMATS.stream().sorted().toList()));
+        if (encoded.length >= 3 && (encoded[0] & 0xff) == 0xff && (encoded[1] & 0xff) == 0xd8) {
+            return "JPEG";
+        }
+        if (startsWith(encoded, 0, "GIF87a") || startsWith(encoded, 0, "GIF89a")) {
+            return "GIF";
+        }
+        if (startsWith(encoded, 0, "BM")) {
+            return "BMP";
+        }
+        if (startsWith(encoded, 0, "RIFF") && startsWith(encoded, 8, "WEBP")) {
+            return "WEBP";
+        }
+        throw new InvalidImageException("not a recognised image format (" + encoded.length + " bytes with no PNG, JPEG,"
+                + " GIF, BMP or WebP signature); supported: " + String.join(", ", FORMATS.stream().sorted().toList()));
     }
 
-    /** The first registered reader for {@code format} that accepts the stream. */
-    private static ImageReader readerFor(ImageInputStream in, String format) {
-        Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-        while (readers.hasNext()) {
-            ImageReader reader = readers.next();
-            if (format.equals(formatOf(reader))) {
-                return reader;
+    private static boolean startsWith(byte[] bytes, int at, String ascii) {
+        if (bytes.length < at + ascii.length()) {
+            return false;
+        }
+        for (int i = 0; i < ascii.length(); i++) {
+            if (bytes[at + i] != (byte) ascii.charAt(i)) {
+                return false;
             }
+        }
+        return true;
+    }
+
+    /** This class loader's reader for {@code format} ({@link ImageReaders}), if it accepts the stream. */
+    private static ImageReader readerFor(ImageInputStream in, String format) throws IOException {
+        ImageReader reader = ImageReaders.create(format);
+        if (!reader.getOriginatingProvider().canDecodeInput(in)) {
             reader.dispose();
+            throw new InvalidImageException("corrupt " + format + ": no reader accepts it");
         }
-        throw new InvalidImageException("corrupt " + format + ": no reader accepts it");
-    }
-
-    /** The supported format the reader decodes, or null. */
-    private static String formatOf(ImageReader reader) {
-        for (String name : reader.getOriginatingProvider().getFormatNames()) {
-            String upper = name.toUpperCase(Locale.ROOT);
-            if (FORMATS.contains(upper)) {
-                return upper;
-            }
-        }
-        return null;
+        return reader;
     }
 
     private static ImageInputStream stream(byte[] bytes) {
@@ -238,32 +239,5 @@ public final class ImageDecoder {
             sb.append(t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName());
         }
         return sb.toString();
-    }
-
-    private static String hex(byte[] bytes, int n) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < Math.min(n, bytes.length); i++) {
-            sb.append(i == 0 ? "" : " ").append(String.format("%02x", bytes[i] & 0xff));
-        }
-        return sb.toString();
-    }
-
-    /**
-     * Makes sure the TwelveMonkeys readers are in the JVM-wide ImageIO registry even when ImageIO
-     * was first initialised by another class loader (e.g. Flink's parent loader), which would have
-     * scanned a classpath without them.
-     */
-    private static final class TwelveMonkeysPlugins {
-        static void register() {
-            IIORegistry registry = IIORegistry.getDefaultInstance();
-            for (ImageReaderSpi spi : List.<ImageReaderSpi>of(
-                    new com.twelvemonkeys.imageio.plugins.jpeg.JPEGImageReaderSpi(),
-                    new com.twelvemonkeys.imageio.plugins.webp.WebPImageReaderSpi(),
-                    new com.twelvemonkeys.imageio.plugins.bmp.BMPImageReaderSpi())) {
-                if (registry.getServiceProviderByClass(spi.getClass()) == null) {
-                    registry.registerServiceProvider(spi);
-                }
-            }
-        }
     }
 }

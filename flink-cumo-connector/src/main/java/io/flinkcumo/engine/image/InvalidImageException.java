@@ -3,7 +3,7 @@ package io.flinkcumo.engine.image;
 /**
  * Encoded image bytes that cannot be turned into pixels: empty, not a supported format, truncated,
  * corrupt, or larger than the configured limits. The message names the problem, e.g.
- * {@code "not a recognised image format (first bytes 00 01 02 03)"} or
+ * {@code "not a recognised image format (12 bytes with no PNG, ... signature)"} or
  * {@code "image is 100000x100000 = 10000000000 pixels, above the limit of 89478485"}.
  */
 public class InvalidImageException extends IllegalArgumentException {

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.flinkcumo.engine.CumoConfig;
 import io.flinkcumo.engine.image.CubicInterpolation;
 
 /**
@@ -40,6 +41,22 @@ public final class MultiScaleVisionEncoder {
                 upsampleT[i] = weights.create(w, new Shape(out, imageSize)).transpose(1, 0).toType(type, true);
             }
         }
+    }
+
+    /**
+     * How many crops go through the tower at once so that no intermediate of a layer exceeds
+     * {@code budgetBytes}: per crop of T = P + 1 tokens the largest ones are the attention scores
+     * [H, T, T] and the MLP activation [T, I] (an expert may receive every row). At least 1.
+     */
+    public static int cropsPerPass(CumoConfig.Vision v, DataType type, long budgetBytes) {
+        long t = v.numPatches() + 1L;
+        long perCrop = (long) type.getNumOfBytes() * Math.max(v.numAttentionHeads() * t * t, t * v.intermediateSize());
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, budgetBytes / perCrop));
+    }
+
+    /** Crops sent through the tower in one pass. */
+    public int cropsPerPass() {
+        return cropsPerPass;
     }
 
     /** Crops per image: Σ s². */

@@ -35,12 +35,20 @@ public final class Weights {
     private final DataType dataType;
     private final Set<String> used = new HashSet<>();
     private final Map<String, NDArray> loaded = new LinkedHashMap<>();
+    private final boolean int8Linear;
     private ByteBuffer staging = ByteBuffer.allocateDirect(0);
+    private ByteBuffer int8Staging = ByteBuffer.allocateDirect(0);
 
     public Weights(Checkpoint checkpoint, NDManager manager, DataType dataType) {
+        this(checkpoint, manager, dataType, false);
+    }
+
+    /** {@code int8Linear}: {@link #linear} weights are quantised to int8 with per-output-channel scales. */
+    public Weights(Checkpoint checkpoint, NDManager manager, DataType dataType, boolean int8Linear) {
         this.checkpoint = checkpoint;
         this.manager = manager;
         this.dataType = dataType;
+        this.int8Linear = int8Linear;
     }
 
     public DataType dataType() {
@@ -54,6 +62,24 @@ public final class Weights {
 
     /** Loads {@code name}, which must have exactly {@code shape}. */
     public NDArray get(String name, long... shape) {
+        ByteBuffer slice = staged(name, shape);
+        try (NDManager tmp = manager.newSubManager()) {
+            NDArray aliased = tmp.create(slice, new Shape(shape), DataType.FLOAT32); // aliases staging on CPU
+            // a copy libtorch owns (.to() of an unchanged type would still alias the staging buffer)
+            NDArray owned = dataType == DataType.FLOAT32 ? aliased.duplicate() : aliased.toType(dataType, false);
+            return keep(name, owned);
+        }
+    }
+
+    private NDArray keep(String name, NDArray owned) {
+        owned.attach(manager);
+        owned.setName(name);
+        loaded.put(name, owned);
+        return owned;
+    }
+
+    /** Checks {@code name} against {@code shape} and reads it as float32 into the staging buffer (native order). */
+    private ByteBuffer staged(String name, long... shape) {
         if (!checkpoint.has(name)) {
             throw new SafetensorsException("checkpoint " + checkpoint.dir() + " is missing tensor '" + name + "'");
         }
@@ -78,21 +104,48 @@ public final class Weights {
         } catch (IOException e) {
             throw new UncheckedIOException("reading tensor '" + name + "'", e);
         }
-        ByteBuffer slice = view.slice().order(ByteOrder.nativeOrder());
-        try (NDManager tmp = manager.newSubManager()) {
-            NDArray aliased = tmp.create(slice, new Shape(shape), DataType.FLOAT32); // aliases staging on CPU
-            // a copy libtorch owns (.to() of an unchanged type would still alias the staging buffer)
-            NDArray owned = dataType == DataType.FLOAT32 ? aliased.duplicate() : aliased.toType(dataType, false);
-            owned.attach(manager);
-            owned.setName(name);
-            loaded.put(name, owned);
-            return owned;
-        }
+        return view.slice().order(ByteOrder.nativeOrder());
     }
 
-    /** Loads a Linear layer {@code prefix.weight} [out, in] and, if {@code bias}, {@code prefix.bias} [out]. */
+    /**
+     * Loads a Linear layer {@code prefix.weight} [out, in] and, if {@code bias}, {@code prefix.bias}
+     * [out]. In int8 mode the weight is stored symmetric per output channel: scale_o = max|W_o| / 127,
+     * Q = round(W / scale) in [-127, 127].
+     */
     public Linear linear(String prefix, long out, long in, boolean bias) {
-        return new Linear(get(prefix + ".weight", out, in), bias ? get(prefix + ".bias", out) : null);
+        String name = prefix + ".weight";
+        if (!int8Linear) {
+            return new Linear(get(name, out, in), bias ? get(prefix + ".bias", out) : null);
+        }
+        NDArray b = bias ? get(prefix + ".bias", out) : null; // before the weight: both use the staging buffer
+        // quantised on the host from the staged floats: no float32 copy of the weight is ever made natively
+        java.nio.FloatBuffer w = staged(name, out, in).asFloatBuffer();
+        int rows = Math.toIntExact(out);
+        int cols = Math.toIntExact(in);
+        if (int8Staging.capacity() < rows * cols) {
+            int8Staging = ByteBuffer.allocateDirect(rows * cols);
+        }
+        ByteBuffer q = int8Staging.duplicate();
+        q.clear().limit(rows * cols);
+        float[] scales = new float[rows];
+        for (int r = 0; r < rows; r++) {
+            float max = 0;
+            for (int c = 0; c < cols; c++) {
+                max = Math.max(max, Math.abs(w.get(r * cols + c)));
+            }
+            float scale = Math.max(max, Float.MIN_NORMAL) / 127f;
+            scales[r] = scale;
+            for (int c = 0; c < cols; c++) {
+                q.put(r * cols + c, (byte) Math.rint(w.get(r * cols + c) / scale)); // |value| <= 127
+            }
+        }
+        try (NDManager tmp = manager.newSubManager()) {
+            NDArray qOwned = tmp.create(q.slice(), new Shape(out, in), DataType.INT8).duplicate(); // [out, in]
+            NDArray scale = tmp.create(scales, new Shape(out, 1)).duplicate(); // [out, 1]
+            scale.attach(manager);
+            scale.setName(name + ".scale");
+            return new Linear(keep(name, qOwned), b, scale);
+        }
     }
 
     /** Every tensor loaded so far, by checkpoint name, in load order (the arrays themselves). */

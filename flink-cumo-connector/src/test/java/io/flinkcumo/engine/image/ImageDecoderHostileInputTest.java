@@ -21,6 +21,18 @@ class ImageDecoderHostileInputTest {
     private static final ImageDecoder DECODER = new ImageDecoder();
     private static final Duration QUICK = Duration.ofSeconds(2);
 
+    /** Issue 12, class 1: an error never repeats the input's bytes (they may be any file's content). */
+    @Test
+    void errorsNeverEchoTheInputBytes() {
+        byte[] passwd = "root:x:0:0:root:/root:/bin/bash\n".getBytes(StandardCharsets.US_ASCII);
+        assertThatThrownBy(() -> DECODER.decode(passwd))
+                .isInstanceOf(InvalidImageException.class)
+                .hasMessageContaining("not a recognised image format")
+                .hasMessageContaining(passwd.length + " bytes")
+                .hasMessageNotContaining("72 6f")
+                .hasMessageNotContaining("root");
+    }
+
     @Test
     void emptyInput() {
         assertRejected(new byte[0], "empty input (0 bytes)");
