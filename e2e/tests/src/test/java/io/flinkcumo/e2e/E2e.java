@@ -27,8 +27,11 @@ final class E2e {
         return path("cumo.home");
     }
 
+    /** A test class's working directory, emptied first (a previous run's output would count twice). */
     static Path work(String name) throws IOException {
-        return Files.createDirectories(home().resolve("e2e/tests/target/e2e").resolve(name));
+        Path dir = home().resolve("e2e/tests/target/e2e").resolve(name);
+        FlinkCluster.deleteRecursively(dir);
+        return Files.createDirectories(dir);
     }
 
     /** CuMo's parent-classpath jar: DJL, its PyTorch engine, libtorch and the tokenizers. */

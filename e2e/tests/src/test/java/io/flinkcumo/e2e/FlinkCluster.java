@@ -67,6 +67,20 @@ final class FlinkCluster implements AutoCloseable {
         this.conf = home.resolve("conf");
         this.log = home.resolve("log");
         this.restPort = restPort;
+        // no leftover processes even when the test JVM ends without close() (timeout, interrupt)
+        Runtime.getRuntime().addShutdownHook(new Thread(this::killAll, "e2e-flink-cleanup"));
+    }
+
+    private synchronized void killAll() {
+        List<Process> all = new ArrayList<>(others);
+        all.addAll(taskManagers);
+        if (jobManager != null) {
+            all.add(jobManager);
+        }
+        for (Process process : all) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+        }
     }
 
     /**
@@ -252,15 +266,6 @@ final class FlinkCluster implements AutoCloseable {
         }
     }
 
-    /** A TaskManager metric by name (e.g. {@code Status.JVM.Memory.Metaspace.Used}) of the only TaskManager. */
-    double taskManagerMetric(String name) {
-        JsonNode tms = get("/taskmanagers").get("taskmanagers");
-        assertThat(tms).hasSize(1);
-        JsonNode values = get("/taskmanagers/" + tms.get(0).get("id").asText() + "/metrics?get=" + name);
-        assertThat(values).as(name).hasSize(1);
-        return values.get(0).get("value").asDouble();
-    }
-
     /** Runs a command line tool of the distribution to its end: its exit code and output. */
     Result run(String logName, String mainClass, List<String> args, Map<String, String> env, Duration timeout) throws Exception {
         List<String> command = new ArrayList<>(javaCommand(logName, mainClass, List.of("-Xmx512m")));
@@ -281,6 +286,7 @@ final class FlinkCluster implements AutoCloseable {
         others.add(process);
         boolean done = process.waitFor(timeout.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
         if (!done) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly().waitFor();
         }
         String output = Files.readString(out);
@@ -290,6 +296,23 @@ final class FlinkCluster implements AutoCloseable {
     /** {@code flink run ARGS} (the CLI frontend, as bin/flink runs it). */
     Result flink(String logName, List<String> args) throws Exception {
         return run(logName, "org.apache.flink.client.cli.CliFrontend", args, Map.of(), Duration.ofMinutes(5));
+    }
+
+    /** The job id {@code flink run} printed ("Job has been submitted with JobID ..."). */
+    static String submittedJobId(Result result) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("submitted with JobID ([0-9a-f]{32})").matcher(result.output());
+        assertThat(m.find()).as("flink run printed a job id: %s", result).isTrue();
+        return m.group(1);
+    }
+
+    /** Cancels a job over the REST API and waits until it is CANCELED. */
+    void cancel(String jobId) throws Exception {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + restPort + "/jobs/" + jobId + "?mode=cancel"))
+                .timeout(Duration.ofSeconds(10)).method("PATCH", HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as("cancel %s: %s", jobId, response.body()).isEqualTo(202);
+        awaitJob(this, jobId, "CANCELED", Duration.ofMinutes(1));
     }
 
     record Result(int exitCode, String output, boolean timedOut) {

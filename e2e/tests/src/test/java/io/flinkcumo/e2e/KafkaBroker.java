@@ -80,6 +80,9 @@ final class KafkaBroker implements AutoCloseable {
             throw new IllegalStateException("kafka-storage format failed: " + Files.readString(dir.resolve("kafka-storage.out")));
         }
         broker.process = broker.java("kafka", "kafka.Kafka", List.of(properties.toString()));
+        Process started = broker.process;
+        // no leftover broker even when the test JVM ends without close()
+        Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly, "e2e-kafka-cleanup"));
         E2e.await("Kafka broker on 127.0.0.1:" + broker.port, Duration.ofSeconds(90), broker::answers,
                 () -> FlinkCluster.tail(dir.resolve("server.log")) + FlinkCluster.tail(dir.resolve("kafka.out")));
         return broker;
