@@ -223,15 +223,18 @@ final class FlinkCluster implements AutoCloseable {
 
     /** Starts one more TaskManager process and waits until the JobManager has registered it. */
     Process startTaskManager() throws Exception {
-        int before = registeredTaskManagers();
         List<List<String>> tm = resourceParams("GET_TM_RESOURCE_PARAMS");
         List<String> args = new ArrayList<>(List.of("--configDir", conf.toString()));
         args.addAll(tm.get(1));
         String name = "taskmanager-" + taskManagerCount++;
         Process process = startDaemon(name, "org.apache.flink.runtime.taskexecutor.TaskManagerRunner", tm.get(0), args);
         taskManagers.add(process);
+        // a killed TaskManager stays registered until its heartbeat times out: wait for this one's registration
+        Path tmLog = log.resolve(name + ".log");
         E2e.await(name + " registered", Duration.ofSeconds(90),
-                () -> process.isAlive() && registeredTaskManagers() > before, () -> tail(log.resolve(name + ".log")));
+                () -> process.isAlive() && logContains(tmLog, "Successful registration at resource manager")
+                        && registeredTaskManagers() >= 1,
+                () -> tail(tmLog));
         return process;
     }
 
@@ -249,6 +252,14 @@ final class FlinkCluster implements AutoCloseable {
         Process process = taskManager();
         new ProcessBuilder("kill", "-9", String.valueOf(process.pid())).inheritIO().start().waitFor();
         process.waitFor();
+    }
+
+    private static boolean logContains(Path file, String text) {
+        try {
+            return Files.exists(file) && Files.readString(file).contains(text);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** The REST API's JSON for {@code path}, or null when it does not answer (yet). */

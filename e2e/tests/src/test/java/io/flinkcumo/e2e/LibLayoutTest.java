@@ -226,6 +226,7 @@ class LibLayoutTest {
             memory.add(Memory.of(cluster.taskManager().pid()));
         }
         Memory.assertFlat(memory);
+        Memory.assertUnloaded(memory);
         assertThat(cluster.logLines("already loaded in another classloader")).isEmpty();
         assertThat(cluster.logLines("java.lang.UnsatisfiedLinkError")).isEmpty();
     }
