@@ -1,6 +1,6 @@
--- CuMo for one job, from a SQL script: the plugin jar is added to this job only (ADD JAR).
--- The cluster needs classloader.parent-first-patterns.additional: ai.djl. when DJL may also be on
--- the TaskManagers' classpath (see docs/flink.md). ${...} are filled in by the test that runs it.
+-- CuMo for one job, from a SQL script: the plugin jar is added to this job only (ADD JAR). DJL stays
+-- in the TaskManagers' lib/ (flink-cumo-udfs-<version>-djl.jar: libtorch loads once per JVM; see
+-- docs/flink.md, Deployment). ${...} are filled in by run.sh.
 ADD JAR '${plugin-jar}';
 
 LOAD MODULE cumo WITH (

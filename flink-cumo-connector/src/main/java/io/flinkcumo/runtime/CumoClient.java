@@ -153,9 +153,11 @@ public final class CumoClient implements AutoCloseable {
      * @param name prefixes request ids, e.g. {@code subtask3}
      * @throws IllegalArgumentException listing every invalid option
      * @throws ModelLoadException if the model cannot be loaded
+     * @throws IllegalStateException if DJL is missing or in a job's jar instead of Flink's lib/ ({@link DjlPlacement})
      */
     public static CumoClient open(ReadableConfig options, DeviceSpec device, MetricGroup metricGroup, String name)
             throws InterruptedException {
+        DjlPlacement.check();
         Lease<CumoService> lease = CumoService.acquire(spec(validated(options), device));
         try {
             return new CumoClient(options, lease, metricGroup, name);

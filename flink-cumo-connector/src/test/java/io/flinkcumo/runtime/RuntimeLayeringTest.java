@@ -23,6 +23,7 @@ class RuntimeLayeringTest {
                     CumoMetrics.class,
                     WindowHistogram.class,
                     CumoClient.class,
+                    DjlPlacement.class,
                     CumoAsyncFunction.class,
                     FlinkRemoteFiles.class);
 

@@ -113,13 +113,14 @@ class DockerComposeTest {
     }
 
     @Test
-    void everyFlinkJvmRunsDjlOfflineWithOneClassloaderForIt() {
+    void everyFlinkJvmRunsDjlOfflineWithFlinksJava17Flags() {
         for (String flink : List.of("jobmanager", "taskmanager", "sql-client")) {
             Map<String, String> properties = flinkProperties(flink);
             assertThat(properties.get("env.java.opts.all")).as(flink)
-                    .contains("-Dai.djl.offline=true").contains("--add-opens=java.base/java.nio=ALL-UNNAMED");
-            assertThat(properties).as(flink).containsEntry("classloader.parent-first-patterns.additional", "ai.djl.")
-                    .containsEntry("jobmanager.rpc.address", "jobmanager");
+                    .contains("-Dai.djl.offline=true").contains("--add-opens=java.base/java.nio=ALL-UNNAMED")
+                    // replacing Flink's default env.java.opts.all must keep its Java 17 flags
+                    .contains("--add-opens=java.base/java.util=ALL-UNNAMED").contains("--add-exports=java.base/sun.net.util=ALL-UNNAMED");
+            assertThat(properties).as(flink).containsEntry("jobmanager.rpc.address", "jobmanager");
             JsonNode env = service(flink).get("environment");
             assertThat(env.get("DJL_CACHE_DIR").asText()).as(flink).isNotBlank();
             assertThat(env.get("DJL_OFFLINE").asText()).isEqualTo("true");
@@ -130,7 +131,9 @@ class DockerComposeTest {
     void mountedFilesExistOrAreBuiltAndThePluginJarIsInLib() {
         String version = System.getProperty("project.version");
         List<String> builtJars = List.of(
+                "./udfs/target/flink-cumo-udfs-" + version + "-djl.jar",
                 "./udfs/target/flink-cumo-udfs-" + version + "-plugin.jar",
+                "./jobs/target/flink-cumo-jobs-" + version + "-connectors.jar",
                 "./jobs/target/flink-cumo-jobs-" + version + "-job.jar");
         for (String flink : List.of("jobmanager", "taskmanager", "sql-client")) {
             List<String> targets = new ArrayList<>();
@@ -146,7 +149,10 @@ class DockerComposeTest {
                     assertThat(compose.get("volumes").has(source)).as("%s: named volume %s is declared", flink, source).isTrue();
                 }
             }
-            assertThat(targets).as(flink).contains("/opt/flink/lib/cumo/flink-cumo-udfs-plugin.jar", "/models/cumo");
+            // every jar LibLayoutTest (e2e) puts into lib/
+            assertThat(targets).as(flink).contains("/opt/flink/lib/cumo/flink-cumo-udfs-djl.jar",
+                    "/opt/flink/lib/cumo/flink-cumo-udfs-plugin.jar", "/opt/flink/lib/cumo/flink-cumo-connectors.jar",
+                    "/opt/flink/lib/cumo/flink-cumo-jobs.jar", "/models/cumo");
         }
         assertThat(Files.isExecutable(HOME.resolve("sql-examples/run.sh"))).isTrue();
     }
