@@ -43,7 +43,7 @@ record Roofline(
     private static double bf16GemmGflops(NDManager m, int n, int repeats) {
         BFloat16 bf16 = new BFloat16(m);
         NDArray[] weight = new NDArray[1]; // b as bfloat16, made in the warm-up
-        return gemmGflops(m, n, repeats, (a, b) -> bf16.linear(a, weight[0] == null ? (weight[0] = bf16.toBFloat16(b)) : weight[0]));
+        return gemmGflops(m, n, repeats, (a, b) -> bf16.linear(a, weight[0] == null ? (weight[0] = bf16.weight(b)) : weight[0]));
     }
 
     /** 2n³ FLOP per n×n by n×n product {@code times} (a warm-up first; the product's inputs are made before the clock starts). */

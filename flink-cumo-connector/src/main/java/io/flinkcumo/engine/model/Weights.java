@@ -124,7 +124,7 @@ public final class Weights {
             NDArray b = bias ? get(prefix + ".bias", out) : null; // before the weight: both use the staging buffer
             try (NDManager tmp = manager.newSubManager()) {
                 NDArray staged = tmp.create(staged(name, out, in), new Shape(out, in), DataType.FLOAT32); // aliases staging
-                NDArray w = bf16Linear.toBFloat16(staged); // [out, in] bfloat16, libtorch-owned
+                NDArray w = bf16Linear.weight(staged); // [out, in] bfloat16, libtorch-owned
                 return new Linear(keep(name, w), b, null, bf16Linear);
             }
         }
