@@ -253,14 +253,37 @@ public final class SafetensorsFile implements AutoCloseable {
                 .order(ByteOrder.LITTLE_ENDIAN);
     }
 
+    /** Bytes read per system call by {@link #readFloats}: a multiple of every element size. */
+    private static final int READ_CHUNK = 8 << 20;
+
     /**
      * Writes a floating tensor widened to float32 into {@code dst} (its position advances by
-     * numel). BF16 widens exactly; F16 exactly; F64 rounds to nearest.
+     * numel). BF16 widens exactly; F16 exactly; F64 rounds to nearest. Read with positional reads
+     * through one heap chunk, not memory-mapped: a mapping stays in the process's resident set until
+     * the garbage collector unmaps it, which for a 16 GB checkpoint added up to 5 GB of file pages
+     * to the peak RSS while loading.
      */
     public void readFloats(String name, FloatBuffer dst) throws IOException {
         TensorInfo info = info(name);
-        ByteBuffer src = map(name);
-        switch (info.dtype()) {
+        if (!info.dtype().isFloating()) {
+            throw new SafetensorsException(path, "tensor '" + name + "' is " + info.dtype() + ", not a floating type");
+        }
+        long pos = dataStart + info.begin();
+        long left = info.byteLength();
+        ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(left, READ_CHUNK)).order(ByteOrder.LITTLE_ENDIAN);
+        while (left > 0) {
+            int n = (int) Math.min(left, chunk.capacity());
+            chunk.clear().limit(n);
+            readFully(channel, chunk, pos);
+            chunk.flip();
+            widen(info.dtype(), chunk, dst);
+            pos += n;
+            left -= n;
+        }
+    }
+
+    private static void widen(Dtype dtype, ByteBuffer src, FloatBuffer dst) {
+        switch (dtype) {
             case F32 -> dst.put(src.asFloatBuffer());
             case BF16 -> {
                 while (src.hasRemaining()) {
@@ -277,8 +300,7 @@ public final class SafetensorsFile implements AutoCloseable {
                     dst.put((float) src.getDouble());
                 }
             }
-            default -> throw new SafetensorsException(
-                    path, "tensor '" + name + "' is " + info.dtype() + ", not a floating type");
+            default -> throw new IllegalArgumentException(dtype + " is not a floating type");
         }
     }
 
