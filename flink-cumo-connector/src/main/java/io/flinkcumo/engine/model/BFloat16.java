@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * <p>On a CPU where oneDNN multiplies bfloat16 (avx512_bf16, AMX, or avx512bw/vl/dq emulation), a
  * weight is stored pre-packed in oneDNN's blocked layout ({@code mkldnn._reorder_linear_weight})
  * and multiplied by {@code mkldnn._linear_pointwise}, as torch.compile's CPU freezing does: plain
- * {@code torch.linear} would re-pack it on every call, which dominates at decode's one row
+ * {@code torch.linear} is far slower at decode's one row
  * (measured on AMD EPYC, 2 threads: a [1, 4096]·[4096, 14336] product at 65 GFLOP/s packed, 15 plain,
  * 9 in float32). Elsewhere (a GPU, or a CPU oneDNN refuses) the weight is plain bfloat16.
  *
