@@ -24,8 +24,10 @@ public interface BenchTask {
     /** The name on the command line ({@code --task}). */
     String name();
 
-    /** The JSONL fields that identify a prediction, in order. */
-    List<String> idFields();
+    /** The JSONL fields that identify a prediction, in order ({@code question_id} unless the layout has another). */
+    default List<String> idFields() {
+        return List.of("question_id");
+    }
 
     /** The questions of one row: usually one; MMBench one per rotation. */
     List<BenchItem> items(Map<String, Object> row, long position);

@@ -21,11 +21,6 @@ public final class GqaTask implements BenchTask {
     }
 
     @Override
-    public List<String> idFields() {
-        return List.of("question_id");
-    }
-
-    @Override
     public List<BenchItem> items(Map<String, Object> row, long position) {
         Object id = RowValues.idValue(row.containsKey("id") ? RowValues.required(row, "id") : RowValues.required(row, "question_id"));
         String question = RowValues.requiredText(row, "question");

@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * MMBench-EN / MMBench-CN dev (lmms-lab/MMBench {@code en} / {@code cn}: {@code index}, {@code
@@ -136,16 +135,16 @@ public final class MmBenchTask implements BenchTask {
             questions.computeIfAbsent(item.group(), k -> new boolean[] {true})[0] &= right;
             questionCategories.putIfAbsent(item.group(), new String[] {item.category(), item.detail().get("l2-category")});
         }
-        Map<String, double[]> byCategory = new TreeMap<>();
-        Map<String, double[]> byL2 = new TreeMap<>();
+        Tally byCategory = new Tally();
+        Tally byL2 = new Tally();
         long right = 0;
         for (Map.Entry<String, boolean[]> q : questions.entrySet()) {
             boolean ok = q.getValue()[0];
             right += ok ? 1 : 0;
             String[] cats = questionCategories.get(q.getKey());
-            add(byCategory, cats[0], ok);
+            byCategory.add(cats[0], ok);
             if (cats[1] != null) {
-                add(byL2, cats[1], ok);
+                byL2.add(cats[1], ok);
             }
         }
         Map<String, Object> m = new LinkedHashMap<>();
@@ -155,23 +154,11 @@ public final class MmBenchTask implements BenchTask {
         m.put("answered", answered);
         m.put("accuracy", RowValues.percent(right, questions.size()));
         m.put("rotation_accuracy", RowValues.percent(perItem.values().stream().mapToDouble(Double::doubleValue).sum(), items.size()));
-        m.put("categories", percentages(byCategory));
-        if (!byL2.isEmpty()) {
-            m.put("l2_categories", percentages(byL2));
+        m.put("categories", byCategory.percentages());
+        if (byL2.size() > 0) {
+            m.put("l2_categories", byL2.percentages());
         }
         return new TaskScore(m, perItem);
-    }
-
-    private static void add(Map<String, double[]> counts, String key, boolean ok) {
-        double[] c = counts.computeIfAbsent(key, k -> new double[2]);
-        c[0] += ok ? 1 : 0;
-        c[1]++;
-    }
-
-    private static Map<String, Object> percentages(Map<String, double[]> counts) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        counts.forEach((k, v) -> out.put(k, RowValues.percent(v[0], v[1])));
-        return out;
     }
 
     @Override

@@ -5,7 +5,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -40,11 +39,6 @@ public final class MmmuTask implements BenchTask {
     @Override
     public String name() {
         return "mmmu";
-    }
-
-    @Override
-    public List<String> idFields() {
-        return List.of("question_id");
     }
 
     @Override
@@ -135,8 +129,8 @@ public final class MmmuTask implements BenchTask {
     @Override
     public TaskScore score(List<BenchItem> items, Map<String, String> predictions) {
         Map<String, Double> perItem = new HashMap<>();
-        Map<String, double[]> byType = new TreeMap<>();
-        Map<String, double[]> byDomain = new TreeMap<>();
+        Tally byType = new Tally();
+        Tally byDomain = new Tally();
         long guessed = 0;
         for (BenchItem item : items) {
             String p = predictions.get(item.key());
@@ -157,29 +151,17 @@ public final class MmmuTask implements BenchTask {
                 right = MmmuAnswers.evalOpen(item.answers(), MmmuAnswers.parseOpen(p));
             }
             perItem.put(item.key(), right ? 1.0 : 0.0);
-            count(byType, type, right);
+            byType.add(type, right);
             String domain = domain(item.category());
             if (domain != null) {
-                count(byDomain, domain, right);
+                byDomain.add(domain, right);
             }
         }
         Map<String, Object> m = ShortAnswers.meanMetrics(name(), items, predictions, perItem);
-        m.put("question_types", percentages(byType));
-        m.put("domains", percentages(byDomain));
+        m.put("question_types", byType.percentages());
+        m.put("domains", byDomain.percentages());
         m.put("guessed", guessed);
         return new TaskScore(m, perItem);
-    }
-
-    private static void count(Map<String, double[]> counts, String key, boolean right) {
-        double[] c = counts.computeIfAbsent(key, k -> new double[2]);
-        c[0] += right ? 1 : 0;
-        c[1]++;
-    }
-
-    private static Map<String, Object> percentages(Map<String, double[]> counts) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        counts.forEach((k, v) -> out.put(k, RowValues.percent(v[0], v[1])));
-        return out;
     }
 
     @Override

@@ -31,11 +31,6 @@ public final class ScienceQaTask implements BenchTask {
     }
 
     @Override
-    public List<String> idFields() {
-        return List.of("question_id");
-    }
-
-    @Override
     public List<BenchItem> items(Map<String, Object> row, long position) {
         Object id = row.get("id") != null ? RowValues.idValue(row.get("id")) : (Object) position;
         String question = RowValues.requiredText(row, "question");

@@ -35,11 +35,6 @@ public final class SeedTask implements BenchTask {
     }
 
     @Override
-    public List<String> idFields() {
-        return List.of("question_id");
-    }
-
-    @Override
     public List<BenchItem> items(Map<String, Object> row, long position) {
         String dataType = RowValues.optionalText(row, "data_type");
         if (dataType != null && !dataType.equals("image")) {

@@ -24,11 +24,6 @@ public final class TextVqaTask implements BenchTask {
     }
 
     @Override
-    public List<String> idFields() {
-        return List.of("question_id");
-    }
-
-    @Override
     public List<BenchItem> items(Map<String, Object> row, long position) {
         Object id = RowValues.idValue(RowValues.required(row, "question_id"));
         String question = RowValues.requiredText(row, "question");

@@ -482,22 +482,13 @@ public final class Generator {
         List<Integer> owners = new ArrayList<>();
         for (int r = 0; r < inputs.size(); r++) {
             ModelInput in = inputs.get(r);
-            if (images == null && !in.hasInlinePixels()) {
-                throw new IllegalArgumentException("request " + r + " has no pixels inline and no image batch was given");
-            }
-            if (images != null && in.imageCount() > 0 && !in.pixelValues().isEmpty()) {
-                throw new IllegalArgumentException("request " + r + " carries pixels inline although an image batch was given");
-            }
+            checkPixelSource(in, r, images);
             for (int i = 0; i < in.imageCount(); i++) {
                 owners.add(r);
             }
         }
         int n = owners.size();
-        if (images != null && (images.count() != n || images.size() != s)) {
-            throw new IllegalArgumentException(
-                    "the requests have " + n + " image placeholder(s) of size " + s + " but the image batch holds "
-                            + images.count() + " of size " + images.size());
-        }
+        checkImageBatch(images, n, s);
         if (n == 0) {
             return null;
         }
@@ -517,6 +508,25 @@ public final class Generator {
         return rows;
     }
 
+    /** Request {@code r}'s pixels come from exactly one place: inline, or the image batch. */
+    private static void checkPixelSource(ModelInput in, int r, ImageBatch images) {
+        if (images == null && !in.hasInlinePixels()) {
+            throw new IllegalArgumentException("request " + r + " has no pixels inline and no image batch was given");
+        }
+        if (images != null && in.imageCount() > 0 && !in.pixelValues().isEmpty()) {
+            throw new IllegalArgumentException("request " + r + " carries pixels inline although an image batch was given");
+        }
+    }
+
+    /** The image batch, if given, holds one image of size {@code s} per placeholder ({@code n}). */
+    private static void checkImageBatch(ImageBatch images, int n, int s) {
+        if (images != null && (images.count() != n || images.size() != s)) {
+            throw new IllegalArgumentException(
+                    "the requests have " + n + " image placeholder(s) of size " + s + " but the image batch holds "
+                            + images.count() + " of size " + images.size());
+        }
+    }
+
     /**
      * {@link #encodeImages} through a feature cache: each image's [P, H] rows are looked up by the
      * hash of its pixels, only the missing images go through the vision tower and projector (once
@@ -531,12 +541,7 @@ public final class Generator {
         List<float[]> inline = new ArrayList<>();
         for (int r = 0; r < inputs.size(); r++) {
             ModelInput in = inputs.get(r);
-            if (images == null && !in.hasInlinePixels()) {
-                throw new IllegalArgumentException("request " + r + " has no pixels inline and no image batch was given");
-            }
-            if (images != null && in.imageCount() > 0 && !in.pixelValues().isEmpty()) {
-                throw new IllegalArgumentException("request " + r + " carries pixels inline although an image batch was given");
-            }
+            checkPixelSource(in, r, images);
             for (int i = 0; i < in.imageCount(); i++) {
                 owners.add(r);
                 if (images == null) {
@@ -549,11 +554,7 @@ public final class Generator {
             }
         }
         int n = owners.size();
-        if (images != null && (images.count() != n || images.size() != s)) {
-            throw new IllegalArgumentException(
-                    "the requests have " + n + " image placeholder(s) of size " + s + " but the image batch holds "
-                            + images.count() + " of size " + images.size());
-        }
+        checkImageBatch(images, n, s);
         if (n == 0) {
             return null;
         }
