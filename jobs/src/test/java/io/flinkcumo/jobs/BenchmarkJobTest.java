@@ -160,9 +160,19 @@ class BenchmarkJobTest {
         assertThat(again.get("metrics")).isEqualTo(summary.get("metrics"));
 
         // a lost answer (as after a killed run) is asked again, and only it; nothing is counted twice
-        Path log = Files.list(out.resolve(AnswerLog.DIRECTORY)).filter(p -> p.toString().endsWith(".jsonl")).sorted().findFirst().orElseThrow();
-        List<String> lines = Files.readAllLines(log);
-        String dropped = lines.stream().filter(l -> l.contains("\"prediction\":\"")).findFirst().orElseThrow();
+        // (any log file may be the resume run's, which holds only the junk row's error: look in all of them)
+        String dropped;
+        try (Stream<Path> files = Files.list(out.resolve(AnswerLog.DIRECTORY))) {
+            dropped = files.filter(p -> p.toString().endsWith(".jsonl")).sorted()
+                    .flatMap(p -> {
+                        try {
+                            return Files.readAllLines(p).stream();
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    })
+                    .filter(l -> l.contains("\"prediction\":\"")).findFirst().orElseThrow();
+        }
         try (Stream<Path> files = Files.list(out.resolve(AnswerLog.DIRECTORY))) {
             for (Path f : files.toList()) {
                 List<String> kept = Files.readAllLines(f).stream().filter(l -> !l.equals(dropped)).toList();
