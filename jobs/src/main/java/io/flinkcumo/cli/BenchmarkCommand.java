@@ -8,8 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.HeartbeatManagerOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,18 +24,9 @@ final class BenchmarkCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path model = options.model != null ? Path.of(options.model) : ModelOptions.bundledModel();
-        if (!Files.isDirectory(model)) {
-            throw new IllegalArgumentException("model directory " + model + " does not exist");
-        }
-        int parallelism = options.parallelism != null ? options.parallelism : 1;
-        if (parallelism < 1) {
-            throw new IllegalArgumentException("--parallelism must be >= 1, got " + parallelism);
-        }
-        options.parallelism = parallelism;
-        Configuration conf = new Configuration();
-        conf.set(HeartbeatManagerOptions.HEARTBEAT_INTERVAL, java.time.Duration.ofSeconds(1));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
+        Path model = CaptionCommand.modelDir(options.model);
+        options.parallelism = CaptionCommand.parallelism(options.parallelism);
+        StreamExecutionEnvironment env = CaptionCommand.localEnvironment(options.parallelism);
         Map<String, Object> summary = BenchmarkJob.run(env, options, model.toAbsolutePath().toString(), System.err);
         System.out.print(Files.readString(Path.of(options.output).resolve(BenchmarkReport.TABLE)));
         System.out.println(new ObjectMapper().writeValueAsString(summary));

@@ -34,19 +34,9 @@ final class CaptionCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path model = options.model != null ? Path.of(options.model) : ModelOptions.bundledModel();
-        if (!Files.isDirectory(model)) {
-            throw new IllegalArgumentException("model directory " + model + " does not exist");
-        }
-        int parallelism = options.parallelism != null ? options.parallelism : 1;
-        if (parallelism < 1) {
-            throw new IllegalArgumentException("--parallelism must be >= 1, got " + parallelism);
-        }
-        options.parallelism = parallelism;
-        Configuration conf = new Configuration();
-        // TaskManagers report accumulators (the progress line) with their heartbeats
-        conf.set(HeartbeatManagerOptions.HEARTBEAT_INTERVAL, java.time.Duration.ofSeconds(1));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
+        Path model = modelDir(options.model);
+        options.parallelism = parallelism(options.parallelism);
+        StreamExecutionEnvironment env = localEnvironment(options.parallelism);
         CaptionJob.Summary summary = CaptionJob.run(env, options, model.toAbsolutePath().toString(), System.err);
         if (show > 0) {
             printTable(System.out, options.output, show);
@@ -54,6 +44,31 @@ final class CaptionCommand implements Callable<Integer> {
         System.out.println(summary.rows() + " rows captioned (" + summary.failed() + " failed) -> "
                 + Path.of(options.output).toAbsolutePath().resolve(CaptionFiles.CAPTIONS));
         return 0;
+    }
+
+    /** {@code --model}, or the bundled model when absent; it must be a directory. */
+    static Path modelDir(String option) {
+        Path model = option != null ? Path.of(option) : ModelOptions.bundledModel();
+        if (!Files.isDirectory(model)) {
+            throw new IllegalArgumentException("model directory " + model + " does not exist");
+        }
+        return model;
+    }
+
+    /** {@code --parallelism}, 1 when absent, at least 1. */
+    static int parallelism(Integer option) {
+        int parallelism = option != null ? option : 1;
+        if (parallelism < 1) {
+            throw new IllegalArgumentException("--parallelism must be >= 1, got " + parallelism);
+        }
+        return parallelism;
+    }
+
+    /** A MiniCluster whose TaskManagers report accumulators (the progress line) every second. */
+    static StreamExecutionEnvironment localEnvironment(int parallelism) {
+        Configuration conf = new Configuration();
+        conf.set(HeartbeatManagerOptions.HEARTBEAT_INTERVAL, java.time.Duration.ofSeconds(1));
+        return StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
     }
 
     static void printTable(PrintStream out, String outputDir, int limit) throws Exception {
