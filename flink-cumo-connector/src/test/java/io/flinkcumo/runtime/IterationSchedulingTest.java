@@ -229,10 +229,13 @@ class IterationSchedulingTest {
         CompletableFuture<Integer> running = batcher.submit(2);
         Eventually.await("running", () -> steps.running() == 1);
         CompletableFuture<Integer> queued = batcher.submit(1);
-        steps.permits.release(5);
-        batcher.close();
-        assertThat(running.get(10, TimeUnit.SECONDS)).isEqualTo(20);
+        // close() fails the queue at once, then waits for the running request, whose steps are let go only
+        // after that: released earlier, the queued request could be admitted and finish before close() starts
+        CompletableFuture<Void> closing = CompletableFuture.runAsync(batcher::close);
         assertThatThrownBy(() -> queued.get(10, TimeUnit.SECONDS)).hasMessageContaining("model service closed");
+        steps.permits.release(5);
+        closing.get(10, TimeUnit.SECONDS);
+        assertThat(running.get(10, TimeUnit.SECONDS)).isEqualTo(20);
         assertThat(steps.resets).isEqualTo(1);
     }
 }
