@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flinkcumo.engine.CumoConfig;
 import io.flinkcumo.engine.CumoEngine;
+import io.flinkcumo.engine.CumoModel;
 import io.flinkcumo.engine.CumoRequest;
 import io.flinkcumo.engine.CumoResult;
 import io.flinkcumo.engine.GenerationConfig;
+import io.flinkcumo.engine.NativeAllocator;
 import io.flinkcumo.engine.PhaseCost;
 import io.flinkcumo.engine.Precision;
 import picocli.CommandLine.Command;
@@ -153,6 +155,8 @@ final class BenchCommand implements Callable<Integer> {
                     r.put("gemm_bf16_gflops", round(peak.gemmBf16Gflops()));
                 }
                 r.put("memory_gbps", round(peak.memoryGbps()));
+                r.put("allocator", NativeAllocator.preloaded().orElse("system"));
+                r.put("vision_chunk_bytes", CumoModel.visionChunkBytes());
                 System.out.println(json.writeValueAsString(r));
             }
             for (int batch : batches) {
