@@ -218,13 +218,12 @@ public final class BenchmarkReport {
             if (a == null || !a.hasNonNull("prediction") || !a.has("routing")) {
                 continue;
             }
+            List<AnswerLog.LayerLoad> routing = AnswerLog.routing(a);
             for (String category : item.category().equals("all") ? List.of("all") : List.of(item.category(), "all")) {
                 Map<String, Load> layers = loads.computeIfAbsent(category, k -> new TreeMap<>());
-                for (JsonNode l : a.get("routing")) {
-                    String component = l.get(0).asText();
-                    int layer = l.get(1).asInt();
-                    Load load = layers.computeIfAbsent(String.format(Locale.ROOT, "%s/%04d", component, layer),
-                            k -> new Load(component, layer, l.get(3).size()));
+                for (AnswerLog.LayerLoad l : routing) {
+                    Load load = layers.computeIfAbsent(String.format(Locale.ROOT, "%s/%04d", l.component(), l.layer()),
+                            k -> new Load(l.component(), l.layer(), l.top1().length));
                     load.add(l);
                 }
             }
@@ -264,14 +263,14 @@ public final class BenchmarkReport {
             this.probTokens = new double[experts];
         }
 
-        void add(JsonNode l) {
-            long t = l.get(2).asLong();
+        void add(AnswerLog.LayerLoad l) {
+            long t = l.tokens();
             questions++;
             tokens += t;
             for (int e = 0; e < top1.length; e++) {
-                top1[e] += l.get(3).get(e).asLong();
-                topk[e] += l.get(4).get(e).asLong();
-                probTokens[e] += l.get(5).get(e).asDouble() * t;
+                top1[e] += l.top1()[e];
+                topk[e] += l.topk()[e];
+                probTokens[e] += l.meanRouterProb()[e] * t;
             }
         }
     }
