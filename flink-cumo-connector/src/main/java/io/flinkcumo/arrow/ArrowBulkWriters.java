@@ -1,9 +1,5 @@
 package io.flinkcumo.arrow;
 
-import io.flinkcumo.stats.RequestSummaryRow;
-import io.flinkcumo.stats.RoutingStatRow;
-import io.flinkcumo.stats.RoutingStatsRows;
-
 import org.apache.flink.api.common.serialization.BulkWriter;
 import org.apache.flink.core.fs.FSDataOutputStream;
 import org.apache.flink.table.data.RowData;
@@ -16,7 +12,9 @@ import java.io.IOException;
  * {@link BulkWriter.Factory}s writing Arrow IPC files, for Flink's FileSink:
  *
  * <pre>{@code
- * FileSink.forBulkFormat(new Path("s3://bucket/routing"), ArrowBulkWriters.forRoutingStats()).build();
+ * FileSink.forBulkFormat(new Path("s3://bucket/routing"),
+ *         ArrowBulkWriters.forRowType(RoutingStatRow.ROW_TYPE, ArrowWriteOptions.defaults(), RoutingStatRow::toRowData))
+ *     .build();
  * }</pre>
  *
  * Part files roll on every checkpoint, so each committed file is a complete Arrow file and, with
@@ -42,16 +40,6 @@ public final class ArrowBulkWriters {
             RowType type, ArrowWriteOptions options, SerializableFunction<T, RowData> toRow) {
         ArrowSchemas.toSchema(type, options); // fail when the job is built, not in the first task
         return new Factory<>(type, options, toRow);
-    }
-
-    /** {@link RoutingStatRow}s with the schema {@link RoutingStatsRows#ROW_TYPE}. */
-    public static BulkWriter.Factory<RoutingStatRow> forRoutingStats() {
-        return forRowType(RoutingStatsRows.ROW_TYPE, ArrowWriteOptions.defaults(), RoutingStatRow::toRowData);
-    }
-
-    /** {@link RequestSummaryRow}s with the schema {@link RoutingStatsRows#SUMMARY_ROW_TYPE}. */
-    public static BulkWriter.Factory<RequestSummaryRow> forRequestSummaries() {
-        return forRowType(RoutingStatsRows.SUMMARY_ROW_TYPE, ArrowWriteOptions.defaults(), RequestSummaryRow::toRowData);
     }
 
     private record Factory<T>(RowType type, ArrowWriteOptions options, SerializableFunction<T, RowData> toRow)

@@ -76,17 +76,6 @@ public final class RowDataArrowWriter implements AutoCloseable {
         rows++;
     }
 
-    /** Allocates room for {@code rowCount} rows in an empty batch (variable-width values grow later as needed). */
-    public void reserve(int rowCount) {
-        if (rows > 0) {
-            throw new IllegalStateException("reserve before writing the batch's first row");
-        }
-        for (FieldVector v : root.getFieldVectors()) {
-            v.setInitialCapacity(rowCount);
-            v.allocateNew();
-        }
-    }
-
     /** Rows appended since the last {@link #clear}. */
     public int rowCount() {
         return rows;

@@ -5,12 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.flinkcumo.engine.CumoResult;
 import io.flinkcumo.engine.SampleResults;
-import io.flinkcumo.stats.RequestSummaryMap;
-import io.flinkcumo.stats.RequestSummaryRow;
 import io.flinkcumo.stats.RoutingStatRow;
-import io.flinkcumo.stats.RoutingStatsFlatMap;
-import io.flinkcumo.stats.RoutingStatsRows;
 
+import org.apache.flink.api.common.functions.FlatMapFunction;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.configuration.Configuration;
@@ -31,15 +28,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * A DataStream job on a MiniCluster sends CuMo results through {@link RoutingStatsFlatMap} and
- * {@link RequestSummaryMap} into FileSinks with {@link ArrowBulkWriters}, with checkpointing and
- * one injected failure after a checkpoint. The committed Arrow files hold every row exactly once
- * with the engine's values (read back with Arrow Java), and Arrow JS reads the same row counts
- * and column sums.
+ * A DataStream job on a MiniCluster sends the {@link RoutingStatRow}s of CuMo results into a
+ * FileSink with {@link ArrowBulkWriters}, with checkpointing and one injected failure after a
+ * checkpoint. The committed Arrow files hold every row exactly once with the engine's values (read
+ * back with Arrow Java), and Arrow JS reads the same row counts and column sums.
  */
 class ArrowFileSinkJobTest {
 
@@ -78,12 +73,19 @@ class ArrowFileSinkJobTest {
         }
     }
 
+    /** The routing rows of each result. */
+    private static final class RoutingRows implements FlatMapFunction<CumoResult, RoutingStatRow> {
+        @Override
+        public void flatMap(CumoResult result, org.apache.flink.util.Collector<RoutingStatRow> out) {
+            RoutingStatRow.of(result.id(), result.routing()).forEach(out::collect);
+        }
+    }
+
     @Test
     void committedFilesHoldEveryRowExactlyOnce() throws Exception {
         results = SampleResults.copies(COPIES);
         FAILED.set(false);
         java.nio.file.Path routingDir = tmp.resolve("routing");
-        java.nio.file.Path summaryDir = tmp.resolve("summaries");
 
         Configuration conf = new Configuration();
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
@@ -94,12 +96,9 @@ class ArrowFileSinkJobTest {
         env.enableCheckpointing(150);
 
         DataStream<CumoResult> answered = env.fromSequence(0, results.size() - 1).map(new ResultSource()).name("results");
-        answered.flatMap(new RoutingStatsFlatMap())
-                .sinkTo(FileSink.forBulkFormat(new Path(routingDir.toUri()), ArrowBulkWriters.forRoutingStats())
-                        .withBucketAssigner(new BasePathBucketAssigner<>())
-                        .build());
-        answered.map(new RequestSummaryMap())
-                .sinkTo(FileSink.forBulkFormat(new Path(summaryDir.toUri()), ArrowBulkWriters.forRequestSummaries())
+        answered.flatMap(new RoutingRows())
+                .sinkTo(FileSink.forBulkFormat(new Path(routingDir.toUri()),
+                                ArrowBulkWriters.forRowType(RoutingStatRow.ROW_TYPE, ArrowWriteOptions.defaults(), RoutingStatRow::toRowData))
                         .withBucketAssigner(new BasePathBucketAssigner<>())
                         .build());
         env.execute("routing statistics to Arrow");
@@ -108,21 +107,11 @@ class ArrowFileSinkJobTest {
         List<java.nio.file.Path> files = ArrowSummary.committedFiles(routingDir);
         assertThat(files.size()).as("part files rolled on checkpoints").isGreaterThan(2);
 
-        List<RoutingStatRow> expected = results.stream().flatMap(r -> RoutingStatsRows.rows(r).stream()).toList();
+        List<RoutingStatRow> expected = results.stream().flatMap(r -> RoutingStatRow.of(r.id(), r.routing()).stream()).toList();
         List<RoutingStatRow> written = ArrowSummary.routingRows(files);
         Map<String, Long> perKey = written.stream().collect(Collectors.groupingBy(ArrowFileSinkJobTest::key, Collectors.counting()));
         assertThat(perKey.values()).as("no row twice").containsOnly(1L);
         assertThat(written).hasSameSizeAs(expected).containsExactlyInAnyOrderElementsOf(expected);
-
-        List<java.nio.file.Path> summaryFiles = ArrowSummary.committedFiles(summaryDir);
-        JsonNode summaries = ArrowSummary.summarize(summaryFiles);
-        assertThat(summaries.get("rows").asLong()).isEqualTo(results.size());
-        assertThat(summaries.get("columns").get("request_id").get("distinct").asLong()).isEqualTo(results.size());
-        Map<String, RequestSummaryRow> expectedSummaries = results.stream()
-                .map(RoutingStatsRows::summary)
-                .collect(Collectors.toMap(s -> s.requestId, Function.identity()));
-        assertThat(summaries.get("columns").get("generated_tokens").get("sum").asLong())
-                .isEqualTo(expectedSummaries.values().stream().mapToLong(s -> s.generatedTokens).sum());
 
         JsonNode java = ArrowSummary.summarize(files);
         assertThat(java.get("columns").get("tokens_topk").get("sum").asLong())
@@ -130,11 +119,10 @@ class ArrowFileSinkJobTest {
         assertThat(java.get("columns").get("component").get("counts").get("llm").asLong())
                 .isEqualTo(expected.stream().filter(r -> r.component.equals("llm")).count());
         JsonNode js = ArrowJsReader.summarize(files);
-        System.out.printf("FileSink: %d routing rows in %d committed Arrow files (%d record batches), %d summaries, one failover%n",
-                written.size(), files.size(), batches(js), summaries.get("rows").asLong());
+        System.out.printf("FileSink: %d routing rows in %d committed Arrow files (%d record batches), one failover%n",
+                written.size(), files.size(), batches(js));
         assertThat(js.get("files")).hasSize(files.size());
         ArrowJsReader.assertSameSummary(java, js);
-        ArrowJsReader.assertSameSummary(summaries, ArrowJsReader.summarize(summaryFiles));
     }
 
     private static int batches(JsonNode jsSummary) {

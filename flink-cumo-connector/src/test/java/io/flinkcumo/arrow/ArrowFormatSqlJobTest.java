@@ -7,7 +7,6 @@ import io.flinkcumo.engine.CumoResult;
 import io.flinkcumo.engine.SampleResults;
 import io.flinkcumo.engine.image.ClipImageProcessor;
 import io.flinkcumo.stats.RoutingStatRow;
-import io.flinkcumo.stats.RoutingStatsRows;
 
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
@@ -66,8 +65,9 @@ class ArrowFormatSqlJobTest {
         StreamTableEnvironment tEnv = StreamTableEnvironment.create(env);
 
         List<CumoResult> results = SampleResults.copies(3);
-        List<RowData> routingRows = results.stream().flatMap(r -> RoutingStatsRows.toRowData(r).stream()).toList();
-        tEnv.createTemporaryView("routing_rows", env.fromData(routingRows, InternalTypeInfo.of(RoutingStatsRows.ROW_TYPE)));
+        List<RoutingStatRow> expected = results.stream().flatMap(r -> RoutingStatRow.of(r.id(), r.routing()).stream()).toList();
+        List<RowData> routingRows = expected.stream().map(RoutingStatRow::toRowData).toList();
+        tEnv.createTemporaryView("routing_rows", env.fromData(routingRows, InternalTypeInfo.of(RoutingStatRow.ROW_TYPE)));
         List<Row> images = java.util.Arrays.stream(IMAGES).map(f -> Row.of(f, SampleResults.image(f))).toList();
         tEnv.createTemporaryView("images", env.fromData(images,
                 Types.ROW_NAMED(new String[] {"id", "image"}, Types.STRING, Types.PRIMITIVE_ARRAY(Types.BYTE))));
@@ -94,7 +94,6 @@ class ArrowFormatSqlJobTest {
 
         // routing statistics: the rows, read back with Arrow Java, and the same counts and sums in Arrow JS
         List<Path> routingFiles = ArrowSummary.committedFiles(routingDir);
-        List<RoutingStatRow> expected = results.stream().flatMap(r -> RoutingStatsRows.rows(r).stream()).toList();
         assertThat(ArrowSummary.routingRows(routingFiles)).containsExactlyInAnyOrderElementsOf(expected);
         JsonNode routingJava = ArrowSummary.summarize(routingFiles);
         ArrowJsReader.assertSameSummary(routingJava, ArrowJsReader.summarize(routingFiles));

@@ -82,7 +82,7 @@ final class ArrowSummary {
     static List<RoutingStatRow> routingRows(List<Path> files) throws IOException {
         List<RoutingStatRow> rows = new ArrayList<>();
         forEachBatch(files, (file, batch, root) -> {
-            assertThat(root.getSchema()).isEqualTo(RoutingStatsArrow.schema());
+            assertThat(root.getSchema()).isEqualTo(ArrowSchemas.toSchema(RoutingStatRow.ROW_TYPE, ArrowWriteOptions.defaults()));
             for (int r = 0; r < root.getRowCount(); r++) {
                 rows.add(new RoutingStatRow(
                         root.getVector("request_id").getObject(r).toString(),

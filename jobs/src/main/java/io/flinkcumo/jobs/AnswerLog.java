@@ -10,7 +10,9 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -75,6 +77,30 @@ public final class AnswerLog {
             }
         }
         return node.toString();
+    }
+
+    /** One MoE layer's routing as an answer line records it: the arrays hold one value per expert. */
+    record LayerLoad(String component, int layer, long tokens, long[] top1, long[] topk, double[] meanRouterProb) {}
+
+    /** The routing a {@link #line} records, layer by layer in the order written; empty without routing. */
+    static List<LayerLoad> routing(JsonNode line) {
+        List<LayerLoad> out = new ArrayList<>();
+        if (line == null || !line.has("routing")) {
+            return out;
+        }
+        for (JsonNode l : line.get("routing")) {
+            int experts = l.get(3).size();
+            long[] top1 = new long[experts];
+            long[] topk = new long[experts];
+            double[] prob = new double[experts];
+            for (int e = 0; e < experts; e++) {
+                top1[e] = l.get(3).get(e).asLong();
+                topk[e] = l.get(4).get(e).asLong();
+                prob[e] = l.get(5).get(e).asDouble();
+            }
+            out.add(new LayerLoad(l.get(0).asText(), l.get(1).asInt(), l.get(2).asLong(), top1, topk, prob));
+        }
+        return out;
     }
 
     /** Every key's line in {@code OUT/_answers}: an answer wins over an error, else the first line read. */

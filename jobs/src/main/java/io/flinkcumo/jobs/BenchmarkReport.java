@@ -9,6 +9,7 @@ import io.flinkcumo.eval.BenchItem;
 import io.flinkcumo.eval.BenchTask;
 import io.flinkcumo.eval.Predictions;
 import io.flinkcumo.eval.TaskScore;
+import io.flinkcumo.stats.RowSchema;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -22,16 +23,8 @@ import org.apache.flink.api.common.serialization.BulkWriter;
 import org.apache.flink.core.fs.FSDataOutputStream;
 import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
-import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
-import org.apache.flink.table.data.StringData;
-import org.apache.flink.table.types.logical.BigIntType;
-import org.apache.flink.table.types.logical.BooleanType;
-import org.apache.flink.table.types.logical.DoubleType;
-import org.apache.flink.table.types.logical.IntType;
-import org.apache.flink.table.types.logical.LogicalType;
 import org.apache.flink.table.types.logical.RowType;
-import org.apache.flink.table.types.logical.VarCharType;
 
 /**
  * The benchmark job's outputs, written by the client from the answer log:
@@ -52,45 +45,73 @@ public final class BenchmarkReport {
     public static final String TABLE = "table.md";
     public static final String ROUTING = "routing.arrow";
 
-    /** One row per question. */
-    public static final RowType RESULTS_TYPE = new RowType(false, List.of(
-            field("id", string(false), "the prediction's identity as JSON: {\"question_id\": ...} (MME with the question, MMBench index and rotation)"),
-            field("row", string(false), "<file>#<row>: where the question is in the input"),
-            field("category", string(false), "the category statistics are grouped by"),
-            field("prompt", string(true), "the whole prompt, template included (<image> stands for the image)"),
-            field("prediction", string(true), "CuMo's answer, stripped; null when the question failed"),
-            field("answer", string(true), "the ground truth (VQA: the annotators' answers joined by '|')"),
-            field("score", new DoubleType(true), "the official per-question score: 1/0, VQA soft accuracy in [0, 1]; null if not scored"),
-            field("correct", new BooleanType(true), "score == 1"),
-            field("latency_ms", new BigIntType(true), "from the call to the answer: reading, preprocessing, queueing, inference"),
-            field("generated_tokens", new IntType(true), "tokens generated, not counting a final EOS"),
-            field("error", string(true), "why there is no prediction (it counts as wrong), or null")));
+    /**
+     * One row of {@code results.parquet}: a question, or a bad data row (only {@code id}, {@code row},
+     * {@code category} 'all' and {@code error}). The owner of {@link #RESULTS_TYPE}.
+     */
+    record ResultRow(String id, String row, String category, String prompt, String prediction, String answer, Double score,
+            Boolean correct, Long latencyMs, Integer generatedTokens, String error) {
 
-    /** One row per (category, MoE layer, expert): the expert load of a benchmark category. */
-    public static final RowType ROUTING_TYPE = new RowType(false, List.of(
-            field("task", string(false), "the benchmark"),
-            field("category", string(false), "the benchmark category ('all' for every question)"),
-            field("component", string(false), "vision (CLIP-MoE), projector (MLP-MoE) or llm (Mixtral blocks)"),
-            field("layer", new IntType(false), "layer index within the component"),
-            field("expert", new IntType(false), "expert index within the layer"),
-            field("questions", new BigIntType(false), "answered questions of the category"),
-            field("layer_tokens", new BigIntType(false), "tokens routed through the layer, summed over the questions"),
-            field("tokens_top1", new BigIntType(false), "tokens whose highest-probability expert is this one"),
-            field("tokens_topk", new BigIntType(false), "(token, slot) selections of this expert"),
-            field("top1_share", new DoubleType(false), "tokens_top1 / layer_tokens"),
-            field("mean_router_prob", new DoubleType(false), "the expert's router probability, mean over the category's tokens")));
+        static final RowSchema<ResultRow> SCHEMA = RowSchema.<ResultRow>builder()
+                .string("id", false, "the prediction's identity as JSON: {\"question_id\": ...} (MME with the question, MMBench index and rotation)", ResultRow::id)
+                .string("row", false, "<file>#<row>: where the question is in the input", ResultRow::row)
+                .string("category", false, "the category statistics are grouped by", ResultRow::category)
+                .string("prompt", true, "the whole prompt, template included (<image> stands for the image)", ResultRow::prompt)
+                .string("prediction", true, "CuMo's answer, stripped; null when the question failed", ResultRow::prediction)
+                .string("answer", true, "the ground truth (VQA: the annotators' answers joined by '|')", ResultRow::answer)
+                .float64("score", true, "the official per-question score: 1/0, VQA soft accuracy in [0, 1]; null if not scored", ResultRow::score)
+                .bool("correct", true, "score == 1", ResultRow::correct)
+                .bigint("latency_ms", true, "from the call to the answer: reading, preprocessing, queueing, inference", ResultRow::latencyMs)
+                .integer("generated_tokens", true, "tokens generated, not counting a final EOS", ResultRow::generatedTokens)
+                .string("error", true, "why there is no prediction (it counts as wrong), or null", ResultRow::error)
+                .build();
+
+        /** A data row that could not be read: it has only its place and its error. */
+        static ResultRow badRow(String where, String error) {
+            return new ResultRow("{\"row\":\"" + where.replace("\"", "\\\"") + "\"}", where, "all", null, null, null, null, null,
+                    null, null, error);
+        }
+
+        RowData toRowData() {
+            return SCHEMA.toRowData(this);
+        }
+    }
+
+    /**
+     * One row of {@code routing.arrow}: the expert load of a benchmark category, per (MoE layer,
+     * expert). The owner of {@link #ROUTING_TYPE}.
+     */
+    record ExpertLoadRow(String task, String category, String component, int layer, int expert, long questions, long layerTokens,
+            long tokensTop1, long tokensTopK, double top1Share, double meanRouterProb) {
+
+        static final RowSchema<ExpertLoadRow> SCHEMA = RowSchema.<ExpertLoadRow>builder()
+                .string("task", false, "the benchmark", ExpertLoadRow::task)
+                .string("category", false, "the benchmark category ('all' for every question)", ExpertLoadRow::category)
+                .string("component", false, "vision (CLIP-MoE), projector (MLP-MoE) or llm (Mixtral blocks)", ExpertLoadRow::component)
+                .integer("layer", false, "layer index within the component", ExpertLoadRow::layer)
+                .integer("expert", false, "expert index within the layer", ExpertLoadRow::expert)
+                .bigint("questions", false, "answered questions of the category", ExpertLoadRow::questions)
+                .bigint("layer_tokens", false, "tokens routed through the layer, summed over the questions", ExpertLoadRow::layerTokens)
+                .bigint("tokens_top1", false, "tokens whose highest-probability expert is this one", ExpertLoadRow::tokensTop1)
+                .bigint("tokens_topk", false, "(token, slot) selections of this expert", ExpertLoadRow::tokensTopK)
+                .float64("top1_share", false, "tokens_top1 / layer_tokens", ExpertLoadRow::top1Share)
+                .float64("mean_router_prob", false, "the expert's router probability, mean over the category's tokens", ExpertLoadRow::meanRouterProb)
+                .build();
+
+        RowData toRowData() {
+            return SCHEMA.toRowData(this);
+        }
+    }
+
+    /** One row per question ({@link ResultRow}). */
+    public static final RowType RESULTS_TYPE = ResultRow.SCHEMA.rowType();
+
+    /** One row per (category, MoE layer, expert): the expert load of a benchmark category ({@link ExpertLoadRow}). */
+    public static final RowType ROUTING_TYPE = ExpertLoadRow.SCHEMA.rowType();
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private BenchmarkReport() {}
-
-    private static RowType.RowField field(String name, LogicalType type, String description) {
-        return new RowType.RowField(name, type, description);
-    }
-
-    private static LogicalType string(boolean nullable) {
-        return new VarCharType(nullable, VarCharType.MAX_LENGTH);
-    }
 
     /** Scores the answers and writes every output but {@code summary.json}'s wall time; returns the summary. */
     public static Map<String, Object> write(Path out, BenchTask task, List<BenchData.Row> rows, Map<String, JsonNode> answers,
@@ -162,8 +183,7 @@ public final class BenchmarkReport {
             for (BenchData.Row row : rows) {
                 String where = row.file() + "#" + row.row();
                 if (row.error() != null) {
-                    writer.addElement(GenericRowData.of(s("{\"row\":\"" + where.replace("\"", "\\\"") + "\"}"), s(where), s("all"),
-                            null, null, null, null, null, null, null, s(row.error())));
+                    writer.addElement(ResultRow.badRow(where, row.error()).toRowData());
                     continue;
                 }
                 for (BenchItem item : row.items()) {
@@ -176,13 +196,13 @@ public final class BenchmarkReport {
                     if (truth != null && !item.options().isEmpty() && task.name().equals("sqa_img")) {
                         truth = String.valueOf((char) ('A' + Integer.parseInt(truth)));
                     }
-                    writer.addElement(GenericRowData.of(
-                            s(JSON.writeValueAsString(item.ids())), s(where), s(item.category()),
-                            s(Conversation.singleTurn(template, item.prompt(), imageCount(item)).prompt()),
-                            s(prediction), s(truth), itemScore, itemScore == null ? null : itemScore == 1.0,
+                    writer.addElement(new ResultRow(
+                            JSON.writeValueAsString(item.ids()), where, item.category(),
+                            Conversation.singleTurn(template, item.prompt(), imageCount(item)).prompt(),
+                            prediction, truth, itemScore, itemScore == null ? null : itemScore == 1.0,
                             a != null && a.has("latency_ms") ? a.get("latency_ms").asLong() : null,
                             a != null && a.has("generated_tokens") ? a.get("generated_tokens").asInt() : null,
-                            s(error)));
+                            error).toRowData());
                 }
             }
             writer.finish();
@@ -198,13 +218,12 @@ public final class BenchmarkReport {
             if (a == null || !a.hasNonNull("prediction") || !a.has("routing")) {
                 continue;
             }
+            List<AnswerLog.LayerLoad> routing = AnswerLog.routing(a);
             for (String category : item.category().equals("all") ? List.of("all") : List.of(item.category(), "all")) {
                 Map<String, Load> layers = loads.computeIfAbsent(category, k -> new TreeMap<>());
-                for (JsonNode l : a.get("routing")) {
-                    String component = l.get(0).asText();
-                    int layer = l.get(1).asInt();
-                    Load load = layers.computeIfAbsent(String.format(Locale.ROOT, "%s/%04d", component, layer),
-                            k -> new Load(component, layer, l.get(3).size()));
+                for (AnswerLog.LayerLoad l : routing) {
+                    Load load = layers.computeIfAbsent(String.format(Locale.ROOT, "%s/%04d", l.component(), l.layer()),
+                            k -> new Load(l.component(), l.layer(), l.top1().length));
                     load.add(l);
                 }
             }
@@ -215,10 +234,10 @@ public final class BenchmarkReport {
             for (Map.Entry<String, Map<String, Load>> c : loads.entrySet()) {
                 for (Load load : c.getValue().values()) {
                     for (int e = 0; e < load.top1.length; e++) {
-                        writer.addElement(GenericRowData.of(s(task.name()), s(c.getKey()), s(load.component), load.layer, e,
+                        writer.addElement(new ExpertLoadRow(task.name(), c.getKey(), load.component, load.layer, e,
                                 load.questions, load.tokens, load.top1[e], load.topk[e],
                                 load.tokens == 0 ? 0.0 : (double) load.top1[e] / load.tokens,
-                                load.tokens == 0 ? 0.0 : load.probTokens[e] / load.tokens));
+                                load.tokens == 0 ? 0.0 : load.probTokens[e] / load.tokens).toRowData());
                     }
                 }
             }
@@ -244,20 +263,16 @@ public final class BenchmarkReport {
             this.probTokens = new double[experts];
         }
 
-        void add(JsonNode l) {
-            long t = l.get(2).asLong();
+        void add(AnswerLog.LayerLoad l) {
+            long t = l.tokens();
             questions++;
             tokens += t;
             for (int e = 0; e < top1.length; e++) {
-                top1[e] += l.get(3).get(e).asLong();
-                topk[e] += l.get(4).get(e).asLong();
-                probTokens[e] += l.get(5).get(e).asDouble() * t;
+                top1[e] += l.top1()[e];
+                topk[e] += l.topk()[e];
+                probTokens[e] += l.meanRouterProb()[e] * t;
             }
         }
-    }
-
-    private static StringData s(String v) {
-        return v == null ? null : StringData.fromString(v);
     }
 
     static void writeJson(Path file, Object value) throws IOException {

@@ -2,7 +2,7 @@ package io.flinkcumo.jobs;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.flinkcumo.stats.RoutingStatsRows;
+import io.flinkcumo.stats.RoutingStatRow;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -13,19 +13,14 @@ import java.util.Map;
 import org.apache.flink.core.fs.FileStatus;
 import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
-import org.apache.flink.table.types.logical.BigIntType;
-import org.apache.flink.table.types.logical.IntType;
-import org.apache.flink.table.types.logical.LogicalType;
-import org.apache.flink.table.types.logical.RowType;
-import org.apache.flink.table.types.logical.VarCharType;
 
 /**
  * The caption job's output directory:
  *
  * <pre>
- * OUT/captions/&lt;input name&gt;.parquet   one row per input row, in input order ({@link #CAPTIONS_TYPE})
+ * OUT/captions/&lt;input name&gt;.parquet   one row per input row, in input order ({@link CaptionResult#ROW_TYPE})
  * OUT/routing/&lt;input name&gt;.arrow      one row per (input row, MoE layer, expert), Arrow IPC
- *                                      ({@link RoutingStatsRows#ROW_TYPE}; {@code .parquet} with --routing-format parquet)
+ *                                      ({@link RoutingStatRow#ROW_TYPE}; {@code .parquet} with --routing-format parquet)
  * OUT/_cumo_caption.json               what wrote the directory
  * </pre>
  *
@@ -42,24 +37,7 @@ public final class CaptionFiles {
     public static final String CAPTIONS = "captions";
     public static final String ROUTING = "routing";
 
-    /** One row per input row. */
-    public static final RowType CAPTIONS_TYPE = new RowType(false, List.of(
-            field("id", string(false), "the row's id: the id column as text, or <file>#<row>"),
-            field("source_row", new BigIntType(false), "position of the row in its input file, from 0"),
-            field("caption", string(true), "CuMo's caption; null when the row failed"),
-            field("generated_tokens", new IntType(true), "tokens generated, not counting a final EOS; null without a caption"),
-            field("latency_ms", new BigIntType(false), "from the call to the caption or failure: reading, preprocessing, queueing, inference"),
-            field("error", string(true), "why the row has no caption; null on success")));
-
     private CaptionFiles() {}
-
-    private static RowType.RowField field(String name, LogicalType type, String description) {
-        return new RowType.RowField(name, type, description);
-    }
-
-    private static LogicalType string(boolean nullable) {
-        return new VarCharType(nullable, VarCharType.MAX_LENGTH);
-    }
 
     /** The output file of {@code inputName} in {@code subdirectory}, with the extension {@code .parquet} or {@code .arrow}. */
     public static Path outputFile(Path outputDir, String subdirectory, String inputName, String extension) {

@@ -2,7 +2,6 @@ package io.flinkcumo.jobs;
 
 import io.flinkcumo.arrow.ArrowBulkWriters;
 import io.flinkcumo.stats.RoutingStatRow;
-import io.flinkcumo.stats.RoutingStatsRows;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -14,9 +13,7 @@ import org.apache.flink.core.fs.FSDataOutputStream;
 import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.formats.parquet.row.ParquetRowDataBuilder;
-import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
-import org.apache.flink.table.data.StringData;
 import org.apache.flink.table.types.logical.RowType;
 
 /**
@@ -50,8 +47,8 @@ public final class CaptionFilesSink implements Sink<CaptionResult> {
 
         BulkWriter.Factory<RowData> writerFactory() {
             return this == ARROW
-                    ? ArrowBulkWriters.forRowType(RoutingStatsRows.ROW_TYPE)
-                    : parquet(RoutingStatsRows.ROW_TYPE);
+                    ? ArrowBulkWriters.forRowType(RoutingStatRow.ROW_TYPE)
+                    : parquet(RoutingStatRow.ROW_TYPE);
         }
     }
 
@@ -121,7 +118,7 @@ public final class CaptionFilesSink implements Sink<CaptionResult> {
         private final Path outputDir;
         private final RoutingFormat routing;
         private final String attempt;
-        private final BulkWriter.Factory<RowData> captionsFactory = parquet(CaptionFiles.CAPTIONS_TYPE);
+        private final BulkWriter.Factory<RowData> captionsFactory = parquet(CaptionResult.ROW_TYPE);
         private final BulkWriter.Factory<RowData> routingFactory;
         private final Map<String, OpenFile[]> open = new LinkedHashMap<>();
 
@@ -146,13 +143,7 @@ public final class CaptionFilesSink implements Sink<CaptionResult> {
                 };
                 open.put(result.file, files);
             }
-            files[0].writer.addElement(GenericRowData.of(
-                    StringData.fromString(result.id),
-                    result.row,
-                    string(result.caption),
-                    result.generatedTokens,
-                    result.latencyMs,
-                    string(result.error)));
+            files[0].writer.addElement(result.toRowData());
             if (files[1] != null && result.routing != null) {
                 for (RoutingStatRow r : result.routing) {
                     files[1].writer.addElement(r.toRowData());
@@ -185,10 +176,6 @@ public final class CaptionFilesSink implements Sink<CaptionResult> {
                 }
             }
             open.clear();
-        }
-
-        private static StringData string(String s) {
-            return s == null ? null : StringData.fromString(s);
         }
     }
 }

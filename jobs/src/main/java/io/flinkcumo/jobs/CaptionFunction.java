@@ -1,14 +1,8 @@
 package io.flinkcumo.jobs;
 
-import io.flinkcumo.engine.routing.LayerRouting;
-import io.flinkcumo.engine.routing.RoutingStats;
 import io.flinkcumo.runtime.CumoClient;
-import io.flinkcumo.runtime.CumoOutcome;
 import io.flinkcumo.runtime.CumoRuntimeOptions;
 import io.flinkcumo.runtime.ErrorHandling;
-import io.flinkcumo.runtime.RoutedOutcome;
-import io.flinkcumo.stats.RoutingStatRow;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,67 +47,21 @@ public class CaptionFunction extends RichAsyncFunction<ImageRow, CaptionResult> 
     @Override
     public void asyncInvoke(ImageRow row, ResultFuture<CaptionResult> result) {
         if (row.error != null) {
-            result.complete(List.of(failed(row, row.error, 0)));
+            result.complete(List.of(CaptionResult.failed(row, row.error, 0)));
             return;
         }
         client.askWithRouting(row.imageRef(), prompt).whenComplete((outcome, error) -> {
             if (error != null) {
-                result.complete(List.of(failed(row, "CuMo failed: " + error, 0)));
+                result.complete(List.of(CaptionResult.failed(row, "CuMo failed: " + error, 0)));
             } else {
-                result.complete(List.of(toResult(row, outcome)));
+                result.complete(List.of(CaptionResult.answered(row, outcome, routing)));
             }
         });
     }
 
     @Override
     public void timeout(ImageRow row, ResultFuture<CaptionResult> result) {
-        result.complete(List.of(failed(row, "timed out waiting for CuMo (the async operator's timeout)", -1)));
-    }
-
-    private CaptionResult toResult(ImageRow row, RoutedOutcome routed) {
-        CumoOutcome outcome = routed.outcome();
-        CaptionResult r = base(row);
-        r.caption = outcome.answer();
-        r.generatedTokens = outcome.generatedTokens();
-        r.latencyMs = outcome.latencyMillis();
-        if (outcome.succeeded()) {
-            r.routing = routing ? routingRows(row.id, routed.routing()) : new RoutingStatRow[0];
-        } else {
-            r.error = outcome.error() != null ? outcome.error()
-                    : row.imageRef().isNull() ? "the row has no image (neither bytes nor a path)" : "no answer";
-        }
-        return r;
-    }
-
-    private static CaptionResult failed(ImageRow row, String error, long latencyMs) {
-        CaptionResult r = base(row);
-        r.error = error;
-        r.latencyMs = latencyMs;
-        return r;
-    }
-
-    private static CaptionResult base(ImageRow row) {
-        CaptionResult r = new CaptionResult();
-        r.file = row.file;
-        r.row = row.row;
-        r.id = row.id;
-        r.routing = new RoutingStatRow[0];
-        return r;
-    }
-
-    /** One row per (MoE layer, expert), in component, layer and expert order, identified by the row's id. */
-    static RoutingStatRow[] routingRows(String id, RoutingStats routing) {
-        if (routing == null) {
-            return new RoutingStatRow[0];
-        }
-        List<RoutingStatRow> rows = new ArrayList<>();
-        for (LayerRouting l : routing.layers()) {
-            for (int e = 0; e < l.numExperts(); e++) {
-                rows.add(new RoutingStatRow(id, l.component().label(), l.layer(), e, l.tokens(), l.top1Counts()[e],
-                        l.topkCounts()[e], l.meanRouterProb()[e], l.meanGateWeight()[e], l.routerEntropy()));
-            }
-        }
-        return rows.toArray(RoutingStatRow[]::new);
+        result.complete(List.of(CaptionResult.failed(row, "timed out waiting for CuMo (the async operator's timeout)", -1)));
     }
 
     @Override

@@ -3,6 +3,10 @@ package io.flinkcumo.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flinkcumo.engine.routing.Component;
+import io.flinkcumo.engine.routing.LayerRouting;
+import io.flinkcumo.engine.routing.RoutingStats;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -39,5 +43,28 @@ class AnswerLogTest {
     @Test
     void noLogIsNoAnswers() throws Exception {
         assertThat(AnswerLog.read(new org.apache.flink.core.fs.Path(dir.toUri()))).isEmpty();
+    }
+
+    @Test
+    void theRoutingALineRecordsReadsBackLayerByLayer() throws Exception {
+        RoutingStats routing = new RoutingStats(List.of(
+                new LayerRouting(Component.VISION, 0, 10, new long[] {6, 4}, new long[] {10, 10}, new double[] {0.625, 0.375},
+                        new double[] {0.6, 0.4}, 0.5),
+                new LayerRouting(Component.LLM, 3, 7, new long[] {1, 2, 4}, new long[] {5, 4, 5}, new double[] {0.2, 0.3, 0.5},
+                        new double[] {0.5, 0.5, 0.5}, 0.9)));
+        JsonNode line = new ObjectMapper().readTree(AnswerLog.line("1", "f#0", "yes", null, 5, 1, routing));
+        List<AnswerLog.LayerLoad> read = AnswerLog.routing(line);
+        assertThat(read).hasSize(2);
+        for (int i = 0; i < 2; i++) {
+            LayerRouting l = routing.layers().get(i);
+            AnswerLog.LayerLoad r = read.get(i);
+            assertThat(r.component()).isEqualTo(l.component().label());
+            assertThat(r.layer()).isEqualTo(l.layer());
+            assertThat(r.tokens()).isEqualTo(l.tokens());
+            assertThat(r.top1()).containsExactly(l.top1Counts());
+            assertThat(r.topk()).containsExactly(l.topkCounts());
+            assertThat(r.meanRouterProb()).containsExactly(l.meanRouterProb());
+        }
+        assertThat(AnswerLog.routing(new ObjectMapper().readTree(AnswerLog.line("2", "f#1", null, "failed", 5, null, null)))).isEmpty();
     }
 }

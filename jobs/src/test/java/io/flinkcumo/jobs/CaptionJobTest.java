@@ -9,7 +9,7 @@ import io.flinkcumo.engine.CumoEngine;
 import io.flinkcumo.engine.CumoRequest;
 import io.flinkcumo.engine.GenerationConfig;
 import io.flinkcumo.runtime.CumoService;
-import io.flinkcumo.stats.RoutingStatsRows;
+import io.flinkcumo.stats.RoutingStatRow;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -147,7 +147,7 @@ class CaptionJobTest {
 
         JsonNode routing = DuckDb.arrowSummary(out.resolve("routing/a.arrow"), out.resolve("routing/sub/b.arrow"));
         assertThat(routing.get("schema")).extracting(f -> f.get("name").asText())
-                .containsExactlyElementsOf(RoutingStatsRows.ROW_TYPE.getFieldNames());
+                .containsExactlyElementsOf(RoutingStatRow.ROW_TYPE.getFieldNames());
         JsonNode requests = routing.get("columns").get("request_id").get("counts");
         assertThat(requests.fieldNames()).toIterable().containsExactlyInAnyOrder("10", "12", "20", "21");
         long rowsPerRequest = requests.get("10").asLong();

@@ -1,7 +1,6 @@
 package io.flinkcumo.stats;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 
 import io.flinkcumo.engine.CumoResult;
 import io.flinkcumo.engine.SampleResults;
@@ -10,15 +9,13 @@ import io.flinkcumo.engine.routing.LayerRouting;
 
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.types.logical.LogicalTypeRoot;
-import org.apache.flink.util.Collector;
 
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
 
-/** Results become flat rows that carry exactly the engine's routing statistics. */
-class RoutingStatsRowsTest {
+/** The engine's routing statistics become flat rows that carry exactly its values. */
+class RoutingStatRowTest {
 
     private static CumoResult result(String id) {
         return SampleResults.results().stream().filter(r -> r.id().equals(id)).findFirst().orElseThrow();
@@ -29,7 +26,7 @@ class RoutingStatsRowsTest {
         CumoResult r = result("img-chelsea");
         List<LayerRouting> layers = r.routing().layers();
         assertThat(layers).extracting(LayerRouting::component).contains(Component.VISION, Component.PROJECTOR, Component.LLM);
-        List<RoutingStatRow> rows = RoutingStatsRows.rows(r);
+        List<RoutingStatRow> rows = RoutingStatRow.of(r.id(), r.routing());
         assertThat(rows).hasSize(layers.stream().mapToInt(LayerRouting::numExperts).sum());
         int i = 0;
         for (LayerRouting l : layers) {
@@ -53,14 +50,21 @@ class RoutingStatsRowsTest {
     }
 
     @Test
+    void aTextOnlyRequestHasOnlyLlmRowsAndNoStatisticsNoRows() {
+        CumoResult text = result("text-only");
+        assertThat(RoutingStatRow.of(text.id(), text.routing())).isNotEmpty().extracting(x -> x.component).containsOnly("llm");
+        assertThat(RoutingStatRow.of("x", null)).isEmpty();
+    }
+
+    @Test
     void rowDataFollowsTheRowType() {
-        List<RowData> rows = RoutingStatsRows.toRowData(result("two-images"));
-        RowData first = rows.get(0);
-        assertThat(first.getArity()).isEqualTo(RoutingStatsRows.ROW_TYPE.getFieldCount());
-        assertThat(RoutingStatsRows.ROW_TYPE.getFieldNames()).containsExactly(
+        CumoResult r = result("two-images");
+        RoutingStatRow pojo = RoutingStatRow.of(r.id(), r.routing()).get(0);
+        RowData first = pojo.toRowData();
+        assertThat(first.getArity()).isEqualTo(RoutingStatRow.ROW_TYPE.getFieldCount());
+        assertThat(RoutingStatRow.ROW_TYPE.getFieldNames()).containsExactly(
                 "request_id", "component", "layer", "expert", "layer_tokens", "tokens_top1", "tokens_topk",
                 "mean_router_prob", "mean_gate_weight", "router_entropy");
-        RoutingStatRow pojo = RoutingStatsRows.rows(result("two-images")).get(0);
         assertThat(first.getString(0).toString()).isEqualTo("two-images");
         assertThat(first.getString(1).toString()).isEqualTo(pojo.component);
         assertThat(first.getInt(2)).isEqualTo(pojo.layer);
@@ -71,49 +75,10 @@ class RoutingStatsRowsTest {
         assertThat(first.getDouble(7)).isEqualTo(pojo.meanRouterProb);
         assertThat(first.getDouble(8)).isEqualTo(pojo.meanGateWeight);
         assertThat(first.getDouble(9)).isEqualTo(pojo.routerEntropy);
-        assertThat(RoutingStatsRows.ROW_TYPE.getFields()).allSatisfy(f -> {
+        assertThat(RoutingStatRow.ROW_TYPE.getFields()).allSatisfy(f -> {
             assertThat(f.getDescription()).isPresent();
             assertThat(f.getType().isNullable()).isFalse();
         });
-        assertThat(RoutingStatsRows.ROW_TYPE.getTypeAt(4).getTypeRoot()).isEqualTo(LogicalTypeRoot.BIGINT);
-    }
-
-    @Test
-    void summariesCountTokensTimeAndEntropyPerComponent() {
-        CumoResult r = result("img-chelsea");
-        RequestSummaryRow s = RoutingStatsRows.summary(r);
-        assertThat(s.generatedTokens).isEqualTo(r.tokenIds().length - (r.stoppedOnEos() ? 1 : 0));
-        assertThat(s.answer).isEqualTo(r.answer());
-        assertThat(s.batchSize).isEqualTo(SampleResults.requests().size());
-        assertThat(s.latencyMs).isCloseTo(s.preprocessMs + s.visionMs + s.prefillMs + s.decodeMs, within(1e-6));
-        double vision = r.routing().of(Component.VISION).stream().mapToDouble(LayerRouting::routerEntropy).average().orElseThrow();
-        assertThat(s.visionEntropy).isEqualTo(vision);
-        assertThat(s.projectorEntropy).isEqualTo(r.routing().of(Component.PROJECTOR).get(0).routerEntropy());
-        assertThat(s.llmEntropy).isNotNull();
-
-        RequestSummaryRow text = RoutingStatsRows.summary(result("text-only"));
-        assertThat(text.visionEntropy).isNull();
-        assertThat(text.projectorEntropy).isNull();
-        assertThat(text.llmEntropy).isNotNull();
-        RowData row = text.toRowData();
-        assertThat(row.getArity()).isEqualTo(RoutingStatsRows.SUMMARY_ROW_TYPE.getFieldCount());
-        assertThat(row.isNullAt(11)).isTrue();
-        assertThat(row.getString(0).toString()).isEqualTo("text-only");
-    }
-
-    @Test
-    void theFlatMapEmitsTheRows() {
-        List<RoutingStatRow> out = new ArrayList<>();
-        new RoutingStatsFlatMap().flatMap(result("text-only"), new Collector<>() {
-            @Override
-            public void collect(RoutingStatRow record) {
-                out.add(record);
-            }
-
-            @Override
-            public void close() {}
-        });
-        assertThat(out).isEqualTo(RoutingStatsRows.rows(result("text-only")));
-        assertThat(out).extracting(x -> x.component).containsOnly("llm");
+        assertThat(RoutingStatRow.ROW_TYPE.getTypeAt(4).getTypeRoot()).isEqualTo(LogicalTypeRoot.BIGINT);
     }
 }
