@@ -3,10 +3,10 @@ package io.flinkcumo.jobs;
 import io.flinkcumo.engine.routing.LayerRouting;
 import io.flinkcumo.engine.routing.RoutingStats;
 import io.flinkcumo.runtime.CumoClient;
-import io.flinkcumo.runtime.CumoOutcome;
+import io.flinkcumo.runtime.CumoClientHolder;
+import io.flinkcumo.runtime.CumoReply;
 import io.flinkcumo.runtime.CumoRuntimeOptions;
 import io.flinkcumo.runtime.ErrorHandling;
-import io.flinkcumo.runtime.RoutedOutcome;
 import io.flinkcumo.stats.RoutingStatRow;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,7 +29,7 @@ public class CaptionFunction extends RichAsyncFunction<ImageRow, CaptionResult> 
     private final Map<String, String> options;
     private final String prompt;
     private final boolean routing;
-    private transient CumoClient client;
+    private final CumoClientHolder client = new CumoClientHolder("CaptionFunction");
 
     /**
      * @param options CuMo options ({@link CumoRuntimeOptions}); {@code error-handling} is always
@@ -47,7 +47,7 @@ public class CaptionFunction extends RichAsyncFunction<ImageRow, CaptionResult> 
 
     @Override
     public void open(OpenContext openContext) throws Exception {
-        client = CumoClient.open(Configuration.fromMap(options), getRuntimeContext());
+        client.open(Configuration.fromMap(options), getRuntimeContext());
     }
 
     @Override
@@ -56,11 +56,11 @@ public class CaptionFunction extends RichAsyncFunction<ImageRow, CaptionResult> 
             result.complete(List.of(failed(row, row.error, 0)));
             return;
         }
-        client.askWithRouting(row.imageRef(), prompt).whenComplete((outcome, error) -> {
+        client.client().ask(row.imageRef(), prompt).whenComplete((reply, error) -> {
             if (error != null) {
                 result.complete(List.of(failed(row, "CuMo failed: " + error, 0)));
             } else {
-                result.complete(List.of(toResult(row, outcome)));
+                result.complete(List.of(toResult(row, reply)));
             }
         });
     }
@@ -70,16 +70,15 @@ public class CaptionFunction extends RichAsyncFunction<ImageRow, CaptionResult> 
         result.complete(List.of(failed(row, "timed out waiting for CuMo (the async operator's timeout)", -1)));
     }
 
-    private CaptionResult toResult(ImageRow row, RoutedOutcome routed) {
-        CumoOutcome outcome = routed.outcome();
+    private CaptionResult toResult(ImageRow row, CumoReply reply) {
         CaptionResult r = base(row);
-        r.caption = outcome.answer();
-        r.generatedTokens = outcome.generatedTokens();
-        r.latencyMs = outcome.latencyMillis();
-        if (outcome.succeeded()) {
-            r.routing = routing ? routingRows(row.id, routed.routing()) : new RoutingStatRow[0];
+        r.caption = reply.answer();
+        r.generatedTokens = reply.generatedTokens();
+        r.latencyMs = reply.latencyMillis();
+        if (reply.succeeded()) {
+            r.routing = routing ? routingRows(row.id, reply.routing()) : new RoutingStatRow[0];
         } else {
-            r.error = outcome.error() != null ? outcome.error()
+            r.error = reply.error() != null ? reply.error()
                     : row.imageRef().isNull() ? "the row has no image (neither bytes nor a path)" : "no answer";
         }
         return r;
@@ -118,9 +117,6 @@ public class CaptionFunction extends RichAsyncFunction<ImageRow, CaptionResult> 
 
     @Override
     public void close() throws Exception {
-        if (client != null) {
-            client.close();
-            client = null;
-        }
+        client.close();
     }
 }
