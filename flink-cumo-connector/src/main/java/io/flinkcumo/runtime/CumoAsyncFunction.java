@@ -35,7 +35,7 @@ public class CumoAsyncFunction extends RichAsyncFunction<CumoQuestion, CumoAnswe
     private static final long serialVersionUID = 1L;
 
     private final Map<String, String> options;
-    private final CumoClientHolder client = new CumoClientHolder("CumoAsyncFunction");
+    private final CumoClientHolder holder = new CumoClientHolder("CumoAsyncFunction");
 
     /**
      * @param options CuMo options by key, e.g. {@code model-path}; validated in {@code open}
@@ -65,12 +65,12 @@ public class CumoAsyncFunction extends RichAsyncFunction<CumoQuestion, CumoAnswe
 
     @Override
     public void open(OpenContext openContext) throws Exception {
-        client.open(Configuration.fromMap(options), getRuntimeContext());
+        holder.open(Configuration.fromMap(options), getRuntimeContext());
     }
 
     @Override
     public void asyncInvoke(CumoQuestion input, ResultFuture<CumoAnswer> result) {
-        client.client().ask(input.imageRef(), input.question).whenComplete((reply, error) -> {
+        holder.client().ask(input.imageRef(), input.question).whenComplete((reply, error) -> {
             if (error != null) {
                 result.completeExceptionally(ErrorPolicy.unwrap(error));
             } else {
@@ -86,7 +86,7 @@ public class CumoAsyncFunction extends RichAsyncFunction<CumoQuestion, CumoAnswe
      */
     @Override
     public void timeout(CumoQuestion input, ResultFuture<CumoAnswer> result) throws Exception {
-        ErrorHandling errorHandling = client.isOpen() ? client.client().errorHandling() : ErrorHandling.FAIL;
+        ErrorHandling errorHandling = holder.isOpen() ? holder.client().errorHandling() : ErrorHandling.FAIL;
         if (errorHandling == ErrorHandling.FAIL) {
             super.timeout(input, result);
             return;
@@ -99,6 +99,6 @@ public class CumoAsyncFunction extends RichAsyncFunction<CumoQuestion, CumoAnswe
 
     @Override
     public void close() throws Exception {
-        client.close();
+        holder.close();
     }
 }

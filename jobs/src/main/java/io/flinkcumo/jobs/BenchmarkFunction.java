@@ -26,7 +26,7 @@ public class BenchmarkFunction extends RichAsyncFunction<BenchmarkRequest, Bench
 
     private final Map<String, String> options;
     private final boolean routing;
-    private final CumoClientHolder client = new CumoClientHolder("BenchmarkFunction");
+    private final CumoClientHolder holder = new CumoClientHolder("BenchmarkFunction");
 
     public BenchmarkFunction(Map<String, String> options, boolean routing) {
         Map<String, String> copy = new HashMap<>(options);
@@ -37,7 +37,7 @@ public class BenchmarkFunction extends RichAsyncFunction<BenchmarkRequest, Bench
 
     @Override
     public void open(OpenContext openContext) throws Exception {
-        client.open(Configuration.fromMap(options), getRuntimeContext());
+        holder.open(Configuration.fromMap(options), getRuntimeContext());
     }
 
     @Override
@@ -51,7 +51,7 @@ public class BenchmarkFunction extends RichAsyncFunction<BenchmarkRequest, Bench
             result.complete(List.of(failed(request, "the row has no image (neither bytes nor a path)", 0)));
             return;
         }
-        CumoClient cumo = client.client();
+        CumoClient cumo = holder.client();
         (images != null ? cumo.ask(images, request.prompt) : cumo.ask(request.imageRef(), request.prompt))
                 .whenComplete((reply, error) -> {
             if (error != null) {
@@ -81,6 +81,6 @@ public class BenchmarkFunction extends RichAsyncFunction<BenchmarkRequest, Bench
 
     @Override
     public void close() throws Exception {
-        client.close();
+        holder.close();
     }
 }

@@ -29,7 +29,7 @@ public class CaptionFunction extends RichAsyncFunction<ImageRow, CaptionResult> 
     private final Map<String, String> options;
     private final String prompt;
     private final boolean routing;
-    private final CumoClientHolder client = new CumoClientHolder("CaptionFunction");
+    private final CumoClientHolder holder = new CumoClientHolder("CaptionFunction");
 
     /**
      * @param options CuMo options ({@link CumoRuntimeOptions}); {@code error-handling} is always
@@ -47,7 +47,7 @@ public class CaptionFunction extends RichAsyncFunction<ImageRow, CaptionResult> 
 
     @Override
     public void open(OpenContext openContext) throws Exception {
-        client.open(Configuration.fromMap(options), getRuntimeContext());
+        holder.open(Configuration.fromMap(options), getRuntimeContext());
     }
 
     @Override
@@ -56,7 +56,7 @@ public class CaptionFunction extends RichAsyncFunction<ImageRow, CaptionResult> 
             result.complete(List.of(failed(row, row.error, 0)));
             return;
         }
-        client.client().ask(row.imageRef(), prompt).whenComplete((reply, error) -> {
+        holder.client().ask(row.imageRef(), prompt).whenComplete((reply, error) -> {
             if (error != null) {
                 result.complete(List.of(failed(row, "CuMo failed: " + error, 0)));
             } else {
@@ -117,6 +117,6 @@ public class CaptionFunction extends RichAsyncFunction<ImageRow, CaptionResult> 
 
     @Override
     public void close() throws Exception {
-        client.close();
+        holder.close();
     }
 }

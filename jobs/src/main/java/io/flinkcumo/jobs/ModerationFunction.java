@@ -27,7 +27,7 @@ public class ModerationFunction extends RichAsyncFunction<ModerationInput, Moder
 
     private final Map<String, String> options;
     private final ModerationPolicy policy;
-    private final CumoClientHolder client = new CumoClientHolder("ModerationFunction");
+    private final CumoClientHolder holder = new CumoClientHolder("ModerationFunction");
 
     /**
      * @param options CuMo options; {@code error-handling} is always {@code error-column}
@@ -41,7 +41,7 @@ public class ModerationFunction extends RichAsyncFunction<ModerationInput, Moder
 
     @Override
     public void open(OpenContext openContext) throws Exception {
-        client.open(Configuration.fromMap(options), getRuntimeContext());
+        holder.open(Configuration.fromMap(options), getRuntimeContext());
     }
 
     @Override
@@ -54,7 +54,7 @@ public class ModerationFunction extends RichAsyncFunction<ModerationInput, Moder
             result.complete(List.of(failed(input, ImageMessage.NO_IMAGE, 0)));
             return;
         }
-        client.client().classify(input.imageRef(), policy.question(), policy.categories()).whenComplete((reply, error) -> {
+        holder.client().classify(input.imageRef(), policy.question(), policy.categories()).whenComplete((reply, error) -> {
             if (error != null) {
                 result.complete(List.of(failed(input, "CuMo failed: " + error, 0)));
             } else {
@@ -96,6 +96,6 @@ public class ModerationFunction extends RichAsyncFunction<ModerationInput, Moder
 
     @Override
     public void close() throws Exception {
-        client.close();
+        holder.close();
     }
 }
