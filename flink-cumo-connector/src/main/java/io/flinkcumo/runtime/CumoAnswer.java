@@ -3,7 +3,7 @@ package io.flinkcumo.runtime;
 import java.util.Objects;
 
 /**
- * Output of {@link CumoAsyncFunction}: the {@link CumoOutcome} of one {@link CumoQuestion}, as a
+ * Output of {@link CumoAsyncFunction}: the {@link CumoReply} of one {@link CumoQuestion}, as a
  * Flink POJO.
  */
 public class CumoAnswer {
@@ -32,14 +32,14 @@ public class CumoAnswer {
     public CumoAnswer() {}
 
     /** The answer to the question with {@code id}. */
-    public static CumoAnswer of(String id, CumoOutcome outcome) {
+    public static CumoAnswer of(String id, CumoReply reply) {
         CumoAnswer a = new CumoAnswer();
         a.id = id;
-        a.answer = outcome.answer();
-        a.generatedTokens = outcome.generatedTokens();
-        a.latencyMillis = outcome.latencyMillis();
-        a.error = outcome.error();
-        a.routing = outcome.routing() == null ? null : outcome.routing().toString();
+        a.answer = reply.answer();
+        a.generatedTokens = reply.generatedTokens();
+        a.latencyMillis = reply.latencyMillis();
+        a.error = reply.error();
+        a.routing = reply.routing() == null ? null : reply.routingSummary().toString();
         return a;
     }
 

@@ -4,7 +4,6 @@ import java.io.Serializable;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
 import java.util.function.Predicate;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.configuration.Configuration;
@@ -36,7 +35,7 @@ public class CumoAsyncFunction extends RichAsyncFunction<CumoQuestion, CumoAnswe
     private static final long serialVersionUID = 1L;
 
     private final Map<String, String> options;
-    private transient CumoClient client;
+    private final CumoClientHolder holder = new CumoClientHolder("CumoAsyncFunction");
 
     /**
      * @param options CuMo options by key, e.g. {@code model-path}; validated in {@code open}
@@ -59,27 +58,23 @@ public class CumoAsyncFunction extends RichAsyncFunction<CumoQuestion, CumoAnswe
                 .build();
     }
 
-    /** False for errors caused by the input itself. */
+    /** False for errors caused by the input itself ({@link ErrorPolicy#isInputError}). */
     public static boolean isRetryable(Throwable error) {
-        while (error instanceof CompletionException && error.getCause() != null) {
-            error = error.getCause();
-        }
-        return !(error instanceof CumoInputException)
-                && !(error instanceof CumoRequestException request && request.isInputError());
+        return !ErrorPolicy.isInputError(error);
     }
 
     @Override
     public void open(OpenContext openContext) throws Exception {
-        client = CumoClient.open(Configuration.fromMap(options), getRuntimeContext());
+        holder.open(Configuration.fromMap(options), getRuntimeContext());
     }
 
     @Override
     public void asyncInvoke(CumoQuestion input, ResultFuture<CumoAnswer> result) {
-        client.ask(input.imageRef(), input.question).whenComplete((outcome, error) -> {
+        holder.client().ask(input.imageRef(), input.question).whenComplete((reply, error) -> {
             if (error != null) {
-                result.completeExceptionally(unwrap(error));
+                result.completeExceptionally(ErrorPolicy.unwrap(error));
             } else {
-                result.complete(List.of(CumoAnswer.of(input.id, outcome)));
+                result.complete(List.of(CumoAnswer.of(input.id, reply)));
             }
         });
     }
@@ -91,25 +86,19 @@ public class CumoAsyncFunction extends RichAsyncFunction<CumoQuestion, CumoAnswe
      */
     @Override
     public void timeout(CumoQuestion input, ResultFuture<CumoAnswer> result) throws Exception {
-        if (client == null || client.errorHandling() == ErrorHandling.FAIL) {
+        ErrorHandling errorHandling = holder.isOpen() ? holder.client().errorHandling() : ErrorHandling.FAIL;
+        if (errorHandling == ErrorHandling.FAIL) {
             super.timeout(input, result);
             return;
         }
-        String error = client.errorHandling() == ErrorHandling.ERROR_COLUMN
+        String error = errorHandling == ErrorHandling.ERROR_COLUMN
                 ? "timed out in Flink's async operator (the timeout of AsyncDataStream.orderedWait/unorderedWait)"
                 : null;
-        result.complete(List.of(CumoAnswer.of(input.id, new CumoOutcome(null, null, -1, error, null))));
+        result.complete(List.of(CumoAnswer.of(input.id, CumoReply.failed(-1, error))));
     }
 
     @Override
     public void close() throws Exception {
-        if (client != null) {
-            client.close();
-            client = null;
-        }
-    }
-
-    private static Throwable unwrap(Throwable error) {
-        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        holder.close();
     }
 }

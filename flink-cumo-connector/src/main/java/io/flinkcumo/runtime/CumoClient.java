@@ -1,133 +1,80 @@
 package io.flinkcumo.runtime;
 
 import io.flinkcumo.engine.CumoEngine;
-import io.flinkcumo.engine.CumoRequest;
 import io.flinkcumo.engine.CumoResult;
 import io.flinkcumo.engine.GenerationConfig;
 import io.flinkcumo.engine.LabelScores;
 import io.flinkcumo.engine.image.ImageDecoder;
-import io.flinkcumo.engine.routing.LayerRouting;
-import io.flinkcumo.engine.routing.RoutingStats;
-import io.flinkcumo.engine.text.Blank;
 import io.flinkcumo.engine.text.Conversation;
 import io.flinkcumo.runtime.SharedModelRegistry.Lease;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.apache.flink.api.common.functions.RuntimeContext;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.table.functions.FunctionContext;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * One subtask's handle on the shared {@link CumoService}: the single request-to-result path used by
- * the SQL functions, the ML_PREDICT model functions and the DataStream async function.
+ * One subtask's handle on the shared {@link CumoService}: the single request-to-reply path used by
+ * the SQL functions, the ML_PREDICT model functions, the DataStream function and the jobs. Each
+ * step is its own class:
  *
- * <p>{@link #ask} reads the image (bytes, or a file through Flink's file systems under the {@code
- * image-base} rule of {@link ImageFiles}), builds the
- * prompt from the options, prepares the request on the calling thread, submits it to the shared
- * micro-batcher, retries model failures {@code retries} times, records this subtask's {@link
- * CumoMetrics}, and applies {@code error-handling}: {@code fail} completes the future with a {@link
- * CumoRequestException} naming the row, {@code null} gives an outcome with a null answer, {@code
- * error-column} a null answer and the error text. No row is ever dropped.
+ * <ol>
+ *   <li>{@link RequestBuilder} reads the images ({@link ImageFiles}: bytes, or a file through Flink's
+ *       file systems under the {@code image-base} rule), builds the prompt and prepares the request
+ *       on the calling thread;
+ *   <li>the shared service's micro-batcher runs it ({@link CumoService#submit}, {@link
+ *       CumoService#submitScores});
+ *   <li>{@link ErrorPolicy} retries model failures {@code retries} times and applies {@code
+ *       error-handling}: {@code fail} completes the future with a {@link CumoRequestException}
+ *       naming the row, {@code null} gives a reply without answer, {@code error-column} a reply
+ *       without answer and with the error text. No row is ever dropped;
+ *   <li>{@link CumoMetrics} counts the operator's requests, tokens and expert load.
+ * </ol>
  *
- * <p>Open it in a function's {@code open()}, close it in {@code close()}: the first open in a JVM
- * loads the model, the last close frees it.
+ * <p>Every call gives one {@link CumoReply}. Open a client in a function's {@code open()} and close
+ * it in {@code close()} ({@link CumoClientHolder} does both): the first open in a JVM loads the
+ * model, the last close frees it.
  */
 public final class CumoClient implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(CumoClient.class);
-    private static final int QUESTION_PREVIEW = 60;
-
-    /**
-     * Metrics per operator metric group: several CuMo calls in one operator (two functions in one
-     * SELECT) share one set of metrics, since Flink refuses a second metric of the same name.
-     */
-    private static final Map<MetricGroup, SharedMetrics> METRICS = new IdentityHashMap<>();
-
     private final Lease<CumoService> lease;
     private final CumoService service;
-    private final MetricGroup metricGroup;
-    private final CumoMetrics metrics;
-    private final GenerationConfig generation;
-    private final Conversation.Template template;
+    private final RequestBuilder requests;
+    private final ErrorPolicy errors;
     private final String captionPrompt;
-    private final ImageFiles imageFiles;
-    private final int retries;
-    private final ErrorHandling errorHandling;
-    private final String idPrefix;
-    private final AtomicLong requestCount = new AtomicLong();
-    private final AtomicBoolean loggedFailure = new AtomicBoolean();
+    private final Lease<CumoMetrics> metricsLease; // null without a metric group
+    private final CumoMetrics metrics; // null without a metric group
 
+    /** The one place that reads the request options. */
     private CumoClient(ReadableConfig options, Lease<CumoService> lease, MetricGroup metricGroup, String name) {
         this.lease = lease;
         this.service = lease.get();
-        this.generation = new GenerationConfig(
-                options.get(CumoRuntimeOptions.MAX_NEW_TOKENS),
-                options.get(CumoRuntimeOptions.TEMPERATURE),
-                options.get(CumoRuntimeOptions.TOP_P),
-                options.get(CumoRuntimeOptions.TOP_K),
-                options.get(CumoRuntimeOptions.SEED));
-        this.template = Conversation.Template.byName(options.get(CumoRuntimeOptions.PROMPT_TEMPLATE));
+        this.requests = new RequestBuilder(
+                service.engine(),
+                new ImageFiles(
+                        options.get(CumoRuntimeOptions.IMAGE_BASE),
+                        options.get(CumoRuntimeOptions.MAX_IMAGE_BYTES).getBytes(),
+                        new FlinkRemoteFiles()),
+                Conversation.Template.byName(options.get(CumoRuntimeOptions.PROMPT_TEMPLATE)),
+                new GenerationConfig(
+                        options.get(CumoRuntimeOptions.MAX_NEW_TOKENS),
+                        options.get(CumoRuntimeOptions.TEMPERATURE),
+                        options.get(CumoRuntimeOptions.TOP_P),
+                        options.get(CumoRuntimeOptions.TOP_K),
+                        options.get(CumoRuntimeOptions.SEED)),
+                name);
+        this.errors = new ErrorPolicy(
+                options.get(CumoRuntimeOptions.RETRIES), options.get(CumoRuntimeOptions.ERROR_HANDLING));
         this.captionPrompt = options.get(CumoRuntimeOptions.CAPTION_PROMPT);
-        this.imageFiles = new ImageFiles(
-                options.get(CumoRuntimeOptions.IMAGE_BASE),
-                options.get(CumoRuntimeOptions.MAX_IMAGE_BYTES).getBytes(),
-                new FlinkRemoteFiles());
-        this.retries = options.get(CumoRuntimeOptions.RETRIES);
-        this.errorHandling = options.get(CumoRuntimeOptions.ERROR_HANDLING);
-        this.idPrefix = name + "-";
-        this.metricGroup = metricGroup;
-        this.metrics = metricGroup == null ? null : acquireMetrics(metricGroup, service);
-    }
-
-    private static CumoMetrics acquireMetrics(MetricGroup group, CumoService service) {
-        synchronized (METRICS) {
-            SharedMetrics shared = METRICS.get(group);
-            if (shared == null) {
-                CumoMetrics metrics = CumoMetrics.register(group, service::queueDepth).registerServing(service.stats());
-                shared = new SharedMetrics(metrics, service.attach(metrics));
-                METRICS.put(group, shared);
-            }
-            shared.users++;
-            return shared.metrics;
-        }
-    }
-
-    private static void releaseMetrics(MetricGroup group) throws Exception {
-        SharedMetrics released = null;
-        synchronized (METRICS) {
-            SharedMetrics shared = METRICS.get(group);
-            if (shared != null && --shared.users == 0) {
-                released = METRICS.remove(group);
-            }
-        }
-        if (released != null) {
-            released.attachment.close();
-        }
-    }
-
-    /** One operator's metrics, attached to the service's batcher, and how many clients use them. */
-    private static final class SharedMetrics {
-        final CumoMetrics metrics;
-        final AutoCloseable attachment;
-        int users;
-
-        SharedMetrics(CumoMetrics metrics, AutoCloseable attachment) {
-            this.metrics = metrics;
-            this.attachment = attachment;
-        }
+        this.metricsLease = metricGroup == null ? null : CumoMetrics.attach(service, metricGroup);
+        this.metrics = metricsLease == null ? null : metricsLease.get();
     }
 
     /** Opens a client for a Table/SQL function's subtask: its device, metrics and name. */
@@ -200,7 +147,7 @@ public final class CumoClient implements AutoCloseable {
 
     /** What a failed request does. */
     public ErrorHandling errorHandling() {
-        return errorHandling;
+        return errors.errorHandling();
     }
 
     /** The shared service this client submits to. */
@@ -209,7 +156,7 @@ public final class CumoClient implements AutoCloseable {
     }
 
     /** {@link #ask} with the {@code caption-prompt} question. */
-    public CompletableFuture<CumoOutcome> caption(ImageRef image) {
+    public CompletableFuture<CumoReply> caption(ImageRef image) {
         return ask(image, captionPrompt);
     }
 
@@ -217,52 +164,29 @@ public final class CumoClient implements AutoCloseable {
      * Asks CuMo a question about an image. Preparation runs on the calling thread, which blocks while
      * the shared queue is full.
      *
-     * @param image the image; {@link ImageRef#isNull() no image} gives {@link CumoOutcome#NULL_INPUT}
-     * @param question the question; null gives {@link CumoOutcome#NULL_INPUT}
-     * @return the outcome after {@code error-handling}; under {@code fail} a failed request completes
-     *     it exceptionally with a {@link CumoRequestException}
+     * @param image the image; {@link ImageRef#isNull() no image} gives {@link CumoReply#NULL_INPUT}
+     * @param question the question; null gives {@link CumoReply#NULL_INPUT}
+     * @return the reply after {@code error-handling}, with the answer's per-layer routing; under
+     *     {@code fail} a failed request completes it exceptionally with a {@link CumoRequestException}
      */
-    public CompletableFuture<CumoOutcome> ask(ImageRef image, String question) {
-        return askWithRouting(image, question).thenApply(RoutedOutcome::outcome);
-    }
-
-    /**
-     * {@link #ask}, keeping the per-layer routing statistics of the answer (for routing-statistics
-     * outputs; {@link CumoOutcome#routing()} is only a summary).
-     */
-    public CompletableFuture<RoutedOutcome> askWithRouting(ImageRef image, String question) {
-        if (image == null || image.isNull() || question == null) {
-            return CompletableFuture.completedFuture(new RoutedOutcome(CumoOutcome.NULL_INPUT, null));
+    public CompletableFuture<CumoReply> ask(ImageRef image, String question) {
+        if (image == null || image.isNull()) {
+            return CompletableFuture.completedFuture(CumoReply.NULL_INPUT);
         }
-        return askWithRouting(List.of(image), question);
+        return ask(List.of(image), question);
     }
 
     /**
-     * {@link #askWithRouting(ImageRef, String)} about several images, in order: the user message is
-     * one {@code <image>} line per image, then the question (LLaVA's multi-image prompt). An empty
-     * list or a question of null gives {@link CumoOutcome#NULL_INPUT}; a {@link ImageRef#isNull()
-     * null image} in the list fails the request as bad input.
+     * {@link #ask(ImageRef, String)} about several images, in order: the user message is one {@code
+     * <image>} line per image, then the question (LLaVA's multi-image prompt). An empty list or a
+     * question of null gives {@link CumoReply#NULL_INPUT}; a {@link ImageRef#isNull() null image} in
+     * the list fails the request as bad input.
      */
-    public CompletableFuture<RoutedOutcome> askWithRouting(List<ImageRef> images, String question) {
+    public CompletableFuture<CumoReply> ask(List<ImageRef> images, String question) {
         if (images == null || images.isEmpty() || question == null) {
-            return CompletableFuture.completedFuture(new RoutedOutcome(CumoOutcome.NULL_INPUT, null));
+            return CompletableFuture.completedFuture(CumoReply.NULL_INPUT);
         }
-        long start = System.nanoTime();
-        CompletableFuture<CumoResult> result = call(images, question, start, service::submit, service::trySubmit);
-        return result.handle((answer, error) -> answer != null
-                ? new RoutedOutcome(succeeded(answer, start), answer.routing())
-                : new RoutedOutcome(failed(unwrap(error), describe(images), question, start), null));
-    }
-
-    private static String describe(List<ImageRef> images) {
-        if (images.size() == 1) {
-            return images.get(0).describe();
-        }
-        StringBuilder sb = new StringBuilder(images.size() + " images: ");
-        for (int i = 0; i < images.size(); i++) {
-            sb.append(i == 0 ? "" : ", ").append(images.get(i) == null ? "no image" : images.get(i).describe());
-        }
-        return sb.toString();
+        return call(images, question, service::submit, service::trySubmit, this::answered);
     }
 
     /**
@@ -270,30 +194,21 @@ public final class CumoClient implements AutoCloseable {
      * ({@link io.flinkcumo.engine.CumoEngine#scoreLabels}), through the shared batcher: for
      * classification such as moderation. Retries and {@code error-handling} apply as in {@link #ask}.
      *
-     * @param image the image; {@link ImageRef#isNull() no image} gives {@link CumoScores#NULL_INPUT}
-     * @param question the question, e.g. naming the labels; null gives {@link CumoScores#NULL_INPUT}
+     * @param image the image; {@link ImageRef#isNull() no image} gives {@link CumoReply#NULL_INPUT}
+     * @param question the question, e.g. naming the labels; null gives {@link CumoReply#NULL_INPUT}
      * @param labels the candidate answers, at least one
-     * @throws IllegalArgumentException if there are no labels or one is blank
+     * @return the reply with {@link CumoReply#scores()} after {@code error-handling}
+     * @throws IllegalArgumentException if there are no labels or one is blank ({@link CumoService#checkLabels})
      */
-    public CompletableFuture<CumoScores> classify(ImageRef image, String question, List<String> labels) {
-        if (labels == null || labels.isEmpty() || labels.stream().anyMatch(l -> l == null || l.isBlank())) {
-            throw new IllegalArgumentException("labels must be a non-empty list of non-blank strings, got " + labels);
-        }
+    public CompletableFuture<CumoReply> classify(ImageRef image, String question, List<String> labels) {
+        List<String> checked = CumoService.checkLabels(labels);
         if (image == null || image.isNull() || question == null) {
-            return CompletableFuture.completedFuture(CumoScores.NULL_INPUT);
+            return CompletableFuture.completedFuture(CumoReply.NULL_INPUT);
         }
-        long start = System.nanoTime();
-        CompletableFuture<LabelScores> result = call(List.of(image), question, start,
-                prepared -> service.submitScores(prepared, labels),
-                prepared -> service.trySubmitScores(prepared, labels));
-        return result.handle((scores, error) -> {
-            if (scores != null) {
-                recordRouting(scores.routing());
-                return new CumoScores(scores, millisSince(start), null);
-            }
-            CumoOutcome failed = failed(unwrap(error), image.describe(), question, start);
-            return new CumoScores(null, failed.latencyMillis(), failed.error());
-        });
+        return call(List.of(image), question,
+                prepared -> service.submitScores(prepared, checked),
+                prepared -> service.trySubmitScores(prepared, checked),
+                this::scored);
     }
 
     /**
@@ -301,14 +216,14 @@ public final class CumoClient implements AutoCloseable {
      *
      * @throws CumoRequestException under {@code error-handling = fail}
      */
-    public CumoOutcome askAndWait(ImageRef image, String question) {
+    public CumoReply askAndWait(ImageRef image, String question) {
         return await(ask(image, question));
     }
 
-    /** Waits for a result of {@link #ask}, rethrowing a {@link CumoRequestException} as it is. */
-    public static <T> T await(CompletableFuture<T> outcome) {
+    /** Waits for a reply, rethrowing a {@link CumoRequestException} as it is. */
+    public static <T> T await(CompletableFuture<T> reply) {
         try {
-            return outcome.get();
+            return reply.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CumoRequestException("interrupted while waiting for CuMo", e);
@@ -321,36 +236,25 @@ public final class CumoClient implements AutoCloseable {
         }
     }
 
-    /** How a request is queued: blocking at first, never blocking for retries. */
+    /** How a request is queued the first time: blocking while the queue is full (back-pressure). */
     @FunctionalInterface
     private interface Submit<R> {
         CompletableFuture<R> apply(CumoEngine.Prepared prepared) throws InterruptedException;
     }
 
     /**
-     * Reads the image, prepares the request on the calling thread and submits it, retrying model
-     * failures; bad input fails the future with a {@link CumoInputException}.
+     * Prepares the request on the calling thread and submits it, retrying model failures without
+     * blocking; bad input fails at once with a {@link CumoInputException}. The result becomes a
+     * reply, or a failure under the error policy.
      */
-    private <R> CompletableFuture<R> call(
-            List<ImageRef> images, String question, long start, Submit<R> submit, Function<CumoEngine.Prepared, CompletableFuture<R>> retry) {
+    private <R> CompletableFuture<CumoReply> call(
+            List<ImageRef> images, String question, Submit<R> submit,
+            Function<CumoEngine.Prepared, CompletableFuture<R>> retry, BiFunction<R, Long, CumoReply> reply) {
+        long start = System.nanoTime();
         CompletableFuture<R> result;
         try {
-            if (Blank.isBlank(question)) {
-                throw new CumoInputException("the question is empty (only whitespace or invisible characters)");
-            }
-            CumoRequest request = new CumoRequest(
-                    idPrefix + requestCount.incrementAndGet(),
-                    read(images),
-                    Conversation.singleTurn(template, question, images.size()),
-                    generation);
-            CumoEngine.Prepared prepared = service.prepare(request);
-            result = submit.apply(prepared);
-            for (int i = 0; i < retries; i++) {
-                // Retries run on the dispatcher or timeout thread, which must never block on a full queue.
-                result = result.exceptionallyCompose(error -> unwrap(error) instanceof CumoInputException
-                        ? CompletableFuture.failedFuture(error)
-                        : retry.apply(prepared));
-            }
+            CumoEngine.Prepared prepared = requests.prepare(images, question);
+            result = errors.withRetries(submit.apply(prepared), () -> retry.apply(prepared));
         } catch (CumoInputException e) {
             result = CompletableFuture.failedFuture(e);
         } catch (IllegalArgumentException e) {
@@ -362,92 +266,38 @@ public final class CumoClient implements AutoCloseable {
         if (metrics != null) {
             metrics.track(result, start);
         }
-        return result;
+        return result.handle((value, error) -> value != null
+                ? reply.apply(value, millisSince(start))
+                : errors.failed(error, RequestBuilder.describe(images), question, millisSince(start)));
     }
 
-    private CumoOutcome succeeded(CumoResult result, long start) {
+    private CumoReply answered(CumoResult result, long latencyMillis) {
         int tokens = result.generatedTokens(service.eosTokenId());
         if (metrics != null) {
             metrics.recordGeneratedTokens(tokens);
+            metrics.recordRouting(result.routing());
         }
-        recordRouting(result.routing());
-        return new CumoOutcome(result.answer(), tokens, millisSince(start), null, RoutingSummary.of(result.routing()));
+        return CumoReply.answered(result.answer(), tokens, latencyMillis, result.routing());
     }
 
-    private void recordRouting(RoutingStats routing) {
-        if (metrics != null && routing != null) {
-            for (LayerRouting layer : routing.layers()) {
-                metrics.recordExpertLoad(layer.component().label(), layer.layer(), layer.topkCounts());
-            }
+    private CumoReply scored(LabelScores scores, long latencyMillis) {
+        if (metrics != null) {
+            metrics.recordRouting(scores.routing());
         }
-    }
-
-    private CumoOutcome failed(Throwable error, String image, String question, long start) {
-        String reason = reason(error);
-        String row = image + " and question \"" + preview(question) + "\"";
-        if (errorHandling == ErrorHandling.FAIL) {
-            throw new CumoRequestException("CuMo failed on the row with " + row + ": " + reason, error);
-        }
-        if (loggedFailure.compareAndSet(false, true)) {
-            // one line at WARN; the stack trace only at DEBUG (a rejected row is data, not a bug)
-            LOG.warn("CuMo failed on the row with {} ({}; error-handling={}, later failures are logged at"
-                    + " debug level and counted in the 'failures' metric)", row, reason, errorHandling);
-            LOG.debug("CuMo failed on the row with {}: {}", row, reason, error);
-        } else {
-            LOG.debug("CuMo failed on the row with {}: {}", row, reason, error);
-        }
-        return new CumoOutcome(
-                null, null, millisSince(start), errorHandling == ErrorHandling.ERROR_COLUMN ? reason : null, null);
-    }
-
-    /** The bytes, or the file read under the {@code image-base} rule ({@link ImageFiles}). */
-    private byte[] read(ImageRef image) {
-        return image.isPathOnly() ? imageFiles.read(image.path()) : image.bytes();
-    }
-
-    private List<byte[]> read(List<ImageRef> images) {
-        List<byte[]> bytes = new java.util.ArrayList<>(images.size());
-        for (int i = 0; i < images.size(); i++) {
-            ImageRef image = images.get(i);
-            if (image == null || image.isNull()) {
-                throw new CumoInputException("image " + (i + 1) + " of " + images.size() + " is missing");
-            }
-            bytes.add(read(image));
-        }
-        return bytes;
-    }
-
-    private static String reason(Throwable error) {
-        if (error instanceof CumoInputException || error instanceof java.util.concurrent.TimeoutException) {
-            return error.getMessage();
-        }
-        return error.getClass().getSimpleName() + ": " + error.getMessage();
-    }
-
-    private static String preview(String question) {
-        return question.length() <= QUESTION_PREVIEW ? question : question.substring(0, QUESTION_PREVIEW) + "...";
-    }
-
-    private static Throwable unwrap(Throwable error) {
-        while ((error instanceof CompletionException || error instanceof ExecutionException) && error.getCause() != null) {
-            error = error.getCause();
-        }
-        return error;
+        return CumoReply.scored(scores, latencyMillis);
     }
 
     private static long millisSince(long start) {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     }
 
-    /** Detaches this subtask's metrics and releases its lease; the last release frees the model. */
+    /** Detaches this operator's metrics if it was their last client, and releases the service lease. */
     @Override
     public void close() {
         try {
-            if (metricGroup != null) {
-                releaseMetrics(metricGroup);
+            if (metricsLease != null) {
+                metricsLease.close();
             }
-        } catch (Exception e) {
-            LOG.warn("detaching CuMo metrics failed", e);
         } finally {
             lease.close();
         }

@@ -1,9 +1,11 @@
 package io.flinkcumo.runtime;
 
+import io.flinkcumo.engine.routing.LayerRouting;
+import io.flinkcumo.engine.routing.RoutingStats;
+import io.flinkcumo.runtime.SharedModelRegistry.Lease;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -98,6 +100,17 @@ public final class CumoMetrics implements BatcherListener {
     }
 
     /**
+     * The metrics of one operator's use of {@code service}, registered under {@code group} by the
+     * first client of the operator and shared by the others (two CuMo functions in one SELECT share
+     * the operator's metric group, and Flink refuses a second metric of the same name), attached to
+     * the service's batcher until the last client closes its lease.
+     */
+    public static Lease<CumoMetrics> attach(CumoService service, MetricGroup group) {
+        return service.attachPerOperator(
+                Objects.requireNonNull(group, "group"), s -> register(group, s::queueDepth).registerServing(s.stats()));
+    }
+
+    /**
      * Registers the gauges of the model service's scheduler and caches ({@code visionCacheHits},
      * {@code visionCacheMisses}, {@code visionCacheBytes}, {@code prefixCacheHits}, {@code
      * runningSequences}); the values are the service's, the same on every subtask sharing it.
@@ -158,6 +171,15 @@ public final class CumoMetrics implements BatcherListener {
         return shares;
     }
 
+    /** Records the expert load of every MoE layer of one answer ({@code expert_load.*}); null is ignored. */
+    public void recordRouting(RoutingStats routing) {
+        if (routing != null) {
+            for (LayerRouting layer : routing.layers()) {
+                recordExpertLoad(layer.component().label(), layer.layer(), layer.topkCounts());
+            }
+        }
+    }
+
     /**
      * Counts one request of this subtask and records its outcome when it completes.
      *
@@ -174,7 +196,7 @@ public final class CumoMetrics implements BatcherListener {
                                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - submittedNanos));
                     } else {
                         failures.inc();
-                        if (unwrap(error) instanceof TimeoutException) {
+                        if (ErrorPolicy.unwrap(error) instanceof TimeoutException) {
                             timeouts.inc();
                         }
                     }
@@ -182,11 +204,6 @@ public final class CumoMetrics implements BatcherListener {
         return request;
     }
 
-    private static Throwable unwrap(Throwable error) {
-        return error instanceof CompletionException && error.getCause() != null
-                ? error.getCause()
-                : error;
-    }
 
     @Override
     public void onBatchFinished(int size, int failedRequests, long latencyNanos) {

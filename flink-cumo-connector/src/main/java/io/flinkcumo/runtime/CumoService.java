@@ -6,7 +6,6 @@ import io.flinkcumo.engine.CumoResult;
 import io.flinkcumo.engine.LabelScores;
 import io.flinkcumo.engine.Precision;
 import io.flinkcumo.engine.image.ImageDecoder;
-import io.flinkcumo.engine.image.InvalidImageException;
 import io.flinkcumo.engine.ModelInput;
 import io.flinkcumo.engine.model.ContinuousBatch;
 import io.flinkcumo.engine.model.Generator;
@@ -18,18 +17,21 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * One loaded CuMo model and the micro-batcher that feeds it, shared by every subtask of a JVM that
  * asks for the same model path, device and precision ({@link #acquire}).
  *
- * <p>Callers {@link #prepare} requests on their own thread (image decoding, preprocessing and
- * tokenisation run in parallel, and a bad image fails there without entering a batch), then
+ * <p>Callers prepare requests on their own thread ({@link RequestBuilder}: image decoding,
+ * preprocessing and tokenisation run in parallel, and a bad image fails there without entering a
+ * batch), then
  * {@link #submit} them; the batcher's single dispatcher thread is the only thread that touches the
  * model. With the default {@code scheduler: iteration} it runs an iteration-level batch of up to
  * {@code max-batch-size} sequences ({@link ContinuousBatch}): requests join between decode steps,
@@ -94,6 +96,7 @@ public final class CumoService implements AutoCloseable {
     private final VisionFeatureCache visionCache; // disabled when vision-cache-size is 0 or the scheduler is static
     private final PromptPrefixCache prefixCache; // null without shared-prefix reuse
     private final Steps steps; // null with the static scheduler
+    private final Map<Object, PerOperator> perOperator = new IdentityHashMap<>();
 
     /** Work for the dispatcher thread: generate an answer, or score labels. */
     private sealed interface Task {
@@ -308,21 +311,6 @@ public final class CumoService implements AutoCloseable {
     }
 
     /**
-     * Decodes, preprocesses and tokenises a request on the calling thread.
-     *
-     * @throws CumoInputException naming what is wrong with the request
-     */
-    public CumoEngine.Prepared prepare(CumoRequest request) {
-        try {
-            return engine.prepare(request);
-        } catch (InvalidImageException e) {
-            throw new CumoInputException("invalid image: " + e.getMessage(), e);
-        } catch (IllegalArgumentException e) {
-            throw new CumoInputException(e.getMessage(), e);
-        }
-    }
-
-    /**
      * Queues a prepared request, blocking while the queue is full (back-pressure).
      *
      * @return completes with the result on the dispatcher thread, or exceptionally (timeout, model
@@ -347,29 +335,37 @@ public final class CumoService implements AutoCloseable {
      */
     public CompletableFuture<LabelScores> submitScores(CumoEngine.Prepared prepared, List<String> labels)
             throws InterruptedException {
-        return batcher.submit(new Score(prepared, checkedLabels(labels))).thenApply(LabelScores.class::cast);
+        return batcher.submit(new Score(prepared, checkLabels(labels))).thenApply(LabelScores.class::cast);
     }
 
     /** {@link #submitScores} without blocking; fails at once if the queue is full. */
     public CompletableFuture<LabelScores> trySubmitScores(CumoEngine.Prepared prepared, List<String> labels) {
-        return batcher.trySubmit(new Score(prepared, checkedLabels(labels))).thenApply(LabelScores.class::cast);
+        return batcher.trySubmit(new Score(prepared, checkLabels(labels))).thenApply(LabelScores.class::cast);
     }
 
-    private static List<String> checkedLabels(List<String> labels) {
+    /**
+     * The labels to score, checked: the one label check of the runtime, made before a classification
+     * request is built.
+     *
+     * @return an unmodifiable copy
+     * @throws IllegalArgumentException if there are no labels or one is null or blank
+     */
+    public static List<String> checkLabels(List<String> labels) {
         if (labels == null || labels.isEmpty() || labels.stream().anyMatch(l -> l == null || l.isBlank())) {
-            throw new CumoInputException("labels must be a non-empty list of non-blank strings, got " + labels);
+            throw new IllegalArgumentException("labels must be a non-empty list of non-blank strings, got " + labels);
         }
         return List.copyOf(labels);
     }
 
     /**
-     * {@link #prepare} on the calling thread, then {@link #submit}; a bad request gives a future
-     * failed with {@link CumoInputException}.
+     * Prepares {@code request} on the calling thread ({@link RequestBuilder#prepare(CumoEngine,
+     * CumoRequest)}), then {@link #submit}s it; a bad request gives a future failed with {@link
+     * CumoInputException}.
      */
     public CompletableFuture<CumoResult> submit(CumoRequest request) throws InterruptedException {
         CumoEngine.Prepared prepared;
         try {
-            prepared = prepare(request);
+            prepared = RequestBuilder.prepare(engine, request);
         } catch (CumoInputException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -379,6 +375,57 @@ public final class CumoService implements AutoCloseable {
     /** Observes the shared batcher until the returned handle is closed (e.g. one subtask's metrics). */
     public AutoCloseable attach(BatcherListener listener) {
         return listeners.attach(listener);
+    }
+
+    /**
+     * A listener shared by every client of one operator (its metrics, see {@link
+     * CumoMetrics#attach}): the first call for {@code operator} creates it with {@code create} and
+     * attaches it to the batcher; closing the last lease detaches it. Scoped to this service, so no
+     * JVM-wide registry outlives the model.
+     *
+     * @param operator identifies the operator (compared by identity), e.g. its metric group
+     */
+    public <L extends BatcherListener> Lease<L> attachPerOperator(Object operator, Function<CumoService, L> create) {
+        PerOperator shared;
+        synchronized (perOperator) {
+            shared = perOperator.get(operator);
+            if (shared == null) {
+                BatcherListener listener = create.apply(this);
+                shared = new PerOperator(listener, attach(listener));
+                perOperator.put(operator, shared);
+            }
+            shared.users++;
+        }
+        PerOperator attached = shared;
+        @SuppressWarnings("unchecked")
+        L listener = (L) attached.listener;
+        return new Lease<>(listener, () -> detachPerOperator(operator, attached));
+    }
+
+    private void detachPerOperator(Object operator, PerOperator attached) {
+        synchronized (perOperator) {
+            if (--attached.users > 0) {
+                return;
+            }
+            perOperator.remove(operator, attached);
+        }
+        try {
+            attached.attachment.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("detaching a batcher listener failed", e);
+        }
+    }
+
+    /** One operator's listener, its attachment to the batcher, and how many clients use it. */
+    private static final class PerOperator {
+        final BatcherListener listener;
+        final AutoCloseable attachment;
+        int users;
+
+        PerOperator(BatcherListener listener, AutoCloseable attachment) {
+            this.listener = listener;
+            this.attachment = attachment;
+        }
     }
 
     /** Requests waiting for the model. */

@@ -113,6 +113,25 @@ public final class ImageFiles implements Serializable {
     }
 
     /**
+     * The bytes of each image of one request, in order: bytes given in the row as they are, a row
+     * with only a path read from its file under the rule.
+     *
+     * @throws CumoInputException for a missing image (naming its position) or a file the rule refuses
+     *     or that cannot be read
+     */
+    public List<byte[]> read(List<ImageRef> images) {
+        List<byte[]> bytes = new ArrayList<>(images.size());
+        for (int i = 0; i < images.size(); i++) {
+            ImageRef image = images.get(i);
+            if (image == null || image.isNull()) {
+                throw new CumoInputException("image " + (i + 1) + " of " + images.size() + " is missing");
+            }
+            bytes.add(image.isPathOnly() ? read(image.path()) : image.bytes());
+        }
+        return bytes;
+    }
+
+    /**
      * Where {@code path} points once resolved and checked against the rule (for a local file its
      * real path), without reading it.
      *

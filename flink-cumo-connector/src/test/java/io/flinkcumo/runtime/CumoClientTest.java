@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -59,7 +61,7 @@ class CumoClientTest {
         try (CumoClient client = open("max-batch-size", "4", "max-batch-wait", "200 ms");
                 AutoCloseable ignored = client.service().attach(listener)) {
             List<String> names = new ArrayList<>();
-            List<CompletableFuture<CumoOutcome>> outcomes = new ArrayList<>();
+            List<CompletableFuture<CumoReply>> outcomes = new ArrayList<>();
             for (int round = 0; round < 2; round++) {
                 for (Map.Entry<String, byte[]> image : CumoTestData.images().entrySet()) {
                     names.add(image.getKey());
@@ -67,12 +69,12 @@ class CumoClientTest {
                 }
             }
             for (int i = 0; i < names.size(); i++) {
-                CumoOutcome outcome = outcomes.get(i).get();
+                CumoReply outcome = outcomes.get(i).get();
                 assertThat(outcome.answer()).as(names.get(i)).isEqualTo(EXPECTED.get(names.get(i)));
                 assertThat(outcome.error()).isNull();
                 assertThat(outcome.generatedTokens()).isBetween(1, 6);
-                assertThat(outcome.routing().vision().layers()).isPositive();
-                assertThat(outcome.routing().llm()).isNull(); // a dense Mistral LLM has no experts
+                assertThat(outcome.routingSummary().vision().layers()).isPositive();
+                assertThat(outcome.routingSummary().llm()).isNull(); // a dense Mistral LLM has no experts
             }
             // a batch is reported after its futures complete: wait for the last report
             Eventually.await("every batch is reported", () -> sum(listener.batchSizes) >= names.size());
@@ -87,17 +89,17 @@ class CumoClientTest {
         try (CumoClient client = open("max-batch-size", "8", "max-batch-wait", "300 ms", "error-handling", "error-column");
                 AutoCloseable ignored = client.service().attach(listener)) {
             List<String> names = new ArrayList<>(EXPECTED.keySet());
-            List<CompletableFuture<CumoScores>> scores = new ArrayList<>();
-            List<CompletableFuture<CumoOutcome>> answers = new ArrayList<>();
+            List<CompletableFuture<CumoReply>> scores = new ArrayList<>();
+            List<CompletableFuture<CumoReply>> answers = new ArrayList<>();
             for (String name : names) {
                 ImageRef image = ImageRef.ofBytes(CumoTestData.images().get(name));
                 scores.add(client.classify(image, CumoTestData.QUESTION, LABELS));
                 answers.add(client.ask(image, CumoTestData.QUESTION));
             }
-            CumoScores corrupt = client.classify(ImageRef.ofBytes(CumoTestData.CORRUPT), CumoTestData.QUESTION, LABELS).get();
+            CumoReply corrupt = client.classify(ImageRef.ofBytes(CumoTestData.CORRUPT), CumoTestData.QUESTION, LABELS).get();
             for (int i = 0; i < names.size(); i++) {
                 LabelScores expected = EXPECTED_SCORES.get(names.get(i));
-                CumoScores got = scores.get(i).get();
+                CumoReply got = scores.get(i).get();
                 assertThat(got.error()).isNull();
                 assertThat(got.scores().labels()).isEqualTo(LABELS);
                 for (int k = 0; k < LABELS.size(); k++) {
@@ -114,9 +116,35 @@ class CumoClientTest {
             Eventually.await("every batch is reported", () -> sum(listener.batchSizes) >= 2 * names.size());
             assertThat(listener.batchSizes).anySatisfy(size -> assertThat(size).isGreaterThan(2));
             assertThat(sum(listener.batchSizes)).isEqualTo(2 * names.size());
-            assertThat(client.classify(new ImageRef(null, null), "?", LABELS).get()).isEqualTo(CumoScores.NULL_INPUT);
+            assertThat(client.classify(new ImageRef(null, null), "?", LABELS).get()).isEqualTo(CumoReply.NULL_INPUT);
             assertThatThrownBy(() -> client.classify(ImageRef.ofBytes(CumoTestData.CORRUPT), "?", List.of(" ")))
                     .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
+    void clientsOfOneOperatorShareItsMetricsUntilTheLastOneCloses() throws Exception {
+        RecordingMetricGroup group = new RecordingMetricGroup(); // refuses a metric registered twice
+        Configuration options = Configuration.fromMap(CumoTestData.options());
+        ImageRef image = ImageRef.ofBytes(CumoTestData.images().values().iterator().next());
+        RecordingListener batches = new RecordingListener();
+        try (CumoClient keeper = open(); AutoCloseable ignored = keeper.service().attach(batches)) {
+            try (CumoClient first = CumoClient.open(options, DeviceSpec.CPU, group, "first");
+                    CumoClient second = CumoClient.open(options, DeviceSpec.CPU, group, "second")) {
+                assertThat(first.askAndWait(image, CumoTestData.QUESTION).succeeded()).isTrue();
+                assertThat(second.askAndWait(image, CumoTestData.QUESTION).succeeded()).isTrue();
+                assertThat(((Counter) group.get("cumo.requests")).getCount()).isEqualTo(2);
+                first.close(); // the operator's other client still reports through the shared metrics
+                assertThat(second.askAndWait(image, CumoTestData.QUESTION).succeeded()).isTrue();
+                assertThat(((Counter) group.get("cumo.requests")).getCount()).isEqualTo(3);
+                Eventually.await("the batches are reported", () -> sum(batches.batchSizes) >= 3);
+                Eventually.await("the operator saw them", () -> ((Histogram) group.get("cumo.batchSize")).getCount() >= 3);
+            }
+            long seen = ((Histogram) group.get("cumo.batchSize")).getCount();
+            assertThat(keeper.askAndWait(image, CumoTestData.QUESTION).succeeded()).isTrue();
+            Eventually.await("the keeper's batch is reported", () -> sum(batches.batchSizes) >= 4);
+            assertThat(((Histogram) group.get("cumo.batchSize")).getCount())
+                    .as("the operator's metrics were detached with its last client").isEqualTo(seen);
         }
     }
 
@@ -149,10 +177,10 @@ class CumoClientTest {
     void nullAndErrorColumnStrategiesKeepTheRow() throws Exception {
         try (CumoClient nulls = open("error-handling", "null");
                 CumoClient errors = open("error-handling", "error-column")) {
-            CumoOutcome nullOutcome = nulls.askAndWait(ImageRef.ofBytes(CumoTestData.CORRUPT), "Why?");
+            CumoReply nullOutcome = nulls.askAndWait(ImageRef.ofBytes(CumoTestData.CORRUPT), "Why?");
             assertThat(nullOutcome.answer()).isNull();
             assertThat(nullOutcome.error()).isNull();
-            CumoOutcome errorOutcome = errors.askAndWait(ImageRef.ofBytes(CumoTestData.CORRUPT), "Why?");
+            CumoReply errorOutcome = errors.askAndWait(ImageRef.ofBytes(CumoTestData.CORRUPT), "Why?");
             assertThat(errorOutcome.answer()).isNull();
             assertThat(errorOutcome.error()).startsWith("invalid image");
             assertThat(errors.askAndWait(ImageRef.ofBytes(CumoTestData.images().values().iterator().next()), " ")
@@ -183,18 +211,18 @@ class CumoClientTest {
         String name = EXPECTED.keySet().iterator().next();
         String dir = CumoTestData.imagePath(name).getParent().toString();
         try (CumoClient client = open("error-handling", "error-column", "image-base", dir)) {
-            CumoOutcome outcome =
+            CumoReply outcome =
                     client.askAndWait(ImageRef.ofPath(CumoTestData.imagePath(name).toString()), CumoTestData.QUESTION);
             assertThat(outcome.answer()).isEqualTo(EXPECTED.get(name));
-            CumoOutcome relative = client.askAndWait(ImageRef.ofPath(name), CumoTestData.QUESTION);
+            CumoReply relative = client.askAndWait(ImageRef.ofPath(name), CumoTestData.QUESTION);
             assertThat(relative.answer()).isEqualTo(EXPECTED.get(name));
-            CumoOutcome missing = client.askAndWait(ImageRef.ofPath(dir + "/no-such-image.png"), CumoTestData.QUESTION);
+            CumoReply missing = client.askAndWait(ImageRef.ofPath(dir + "/no-such-image.png"), CumoTestData.QUESTION);
             assertThat(missing.error()).contains("no-such-image.png' does not exist");
-            CumoOutcome outside = client.askAndWait(ImageRef.ofPath("/no/such/image.png"), CumoTestData.QUESTION);
+            CumoReply outside = client.askAndWait(ImageRef.ofPath("/no/such/image.png"), CumoTestData.QUESTION);
             assertThat(outside.error()).contains("is outside image-base");
         }
         try (CumoClient noBase = open("error-handling", "error-column")) {
-            CumoOutcome refused =
+            CumoReply refused =
                     noBase.askAndWait(ImageRef.ofPath(CumoTestData.imagePath(name).toString()), CumoTestData.QUESTION);
             assertThat(refused.error()).contains("no image-base is set");
         }
@@ -210,17 +238,17 @@ class CumoClientTest {
             expected = engine.answer(List.of(request)).get(0).answer();
         }
         try (CumoClient client = open("error-handling", "error-column")) {
-            CumoOutcome outcome = client.askWithRouting(List.of(ImageRef.ofBytes(two.get(0)), ImageRef.ofBytes(two.get(1))),
-                    CumoTestData.QUESTION).get().outcome();
+            CumoReply outcome = client.ask(List.of(ImageRef.ofBytes(two.get(0)), ImageRef.ofBytes(two.get(1))),
+                    CumoTestData.QUESTION).get();
             assertThat(outcome.error()).isNull();
             assertThat(outcome.answer()).isEqualTo(expected);
-            CumoOutcome missing = client.askWithRouting(List.of(ImageRef.ofBytes(two.get(0)), new ImageRef(null, null)),
-                    CumoTestData.QUESTION).get().outcome();
+            CumoReply missing = client.ask(List.of(ImageRef.ofBytes(two.get(0)), new ImageRef(null, null)),
+                    CumoTestData.QUESTION).get();
             assertThat(missing.error()).isEqualTo("image 2 of 2 is missing");
-            CumoOutcome corrupt = client.askWithRouting(List.of(ImageRef.ofBytes(two.get(0)), ImageRef.ofBytes(CumoTestData.CORRUPT)),
-                    CumoTestData.QUESTION).get().outcome();
+            CumoReply corrupt = client.ask(List.of(ImageRef.ofBytes(two.get(0)), ImageRef.ofBytes(CumoTestData.CORRUPT)),
+                    CumoTestData.QUESTION).get();
             assertThat(corrupt.error()).startsWith("invalid image");
-            assertThat(client.askWithRouting(List.of(), CumoTestData.QUESTION).get().outcome()).isEqualTo(CumoOutcome.NULL_INPUT);
+            assertThat(client.ask(List.of(), CumoTestData.QUESTION).get()).isEqualTo(CumoReply.NULL_INPUT);
         }
     }
 
@@ -228,8 +256,8 @@ class CumoClientTest {
     void nullInputGivesNullWithoutAnError() throws Exception {
         try (CumoClient client = open("error-handling", "fail")) {
             assertThat(client.askAndWait(new ImageRef(null, null), CumoTestData.QUESTION))
-                    .isEqualTo(CumoOutcome.NULL_INPUT);
-            assertThat(client.askAndWait(ImageRef.ofBytes(CumoTestData.CORRUPT), null)).isEqualTo(CumoOutcome.NULL_INPUT);
+                    .isEqualTo(CumoReply.NULL_INPUT);
+            assertThat(client.askAndWait(ImageRef.ofBytes(CumoTestData.CORRUPT), null)).isEqualTo(CumoReply.NULL_INPUT);
         }
     }
 

@@ -23,6 +23,7 @@ class RuntimeLayeringTest {
                     CumoMetrics.class,
                     WindowHistogram.class,
                     CumoClient.class,
+                    CumoClientHolder.class,
                     DjlPlacement.class,
                     CumoAsyncFunction.class,
                     FlinkRemoteFiles.class);

@@ -117,7 +117,7 @@ final class ServeBench {
             boolean isShort = random.nextDouble() < shortFraction;
             int tokens = isShort ? 1 + random.nextInt(3) : 30 + random.nextInt(31);
             String question = isShort ? "Is there a red shape? Answer yes or no." : "Describe the image in detail.";
-            CumoEngine.Prepared p = service.prepare(CumoRequest.of("r" + i, files.get(i % files.size()), question,
+            CumoEngine.Prepared p = service.engine().prepare(CumoRequest.of("r" + i, files.get(i % files.size()), question,
                     GenerationConfig.greedy(tokens).withIgnoreEos()));
             items.add(new Item(isShort ? "short" : "description", distinct(p, random)));
         }
@@ -267,7 +267,7 @@ final class ServeBench {
                 for (int i = 0; i < Math.max(1, requests / 4); i++) {
                     CumoEngine.Prepared first = null;
                     for (int q = 0; q < 4; q++) {
-                        CumoEngine.Prepared p = on.prepare(CumoRequest.of("img" + i + "q" + q, files.get(i % files.size()),
+                        CumoEngine.Prepared p = on.engine().prepare(CumoRequest.of("img" + i + "q" + q, files.get(i % files.size()),
                                 questions[q], GenerationConfig.greedy(1 + random.nextInt(3)).withIgnoreEos()));
                         if (first == null) {
                             p = distinct(p, random);

@@ -1,11 +1,11 @@
 package io.flinkcumo.jobs;
 
 import io.flinkcumo.runtime.CumoClient;
-import io.flinkcumo.runtime.CumoOutcome;
+import io.flinkcumo.runtime.CumoClientHolder;
+import io.flinkcumo.runtime.CumoReply;
 import io.flinkcumo.runtime.CumoRuntimeOptions;
 import io.flinkcumo.runtime.ErrorHandling;
 import io.flinkcumo.runtime.ImageRef;
-import io.flinkcumo.runtime.RoutedOutcome;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +26,7 @@ public class BenchmarkFunction extends RichAsyncFunction<BenchmarkRequest, Bench
 
     private final Map<String, String> options;
     private final boolean routing;
-    private transient CumoClient client;
+    private final CumoClientHolder holder = new CumoClientHolder("BenchmarkFunction");
 
     public BenchmarkFunction(Map<String, String> options, boolean routing) {
         Map<String, String> copy = new HashMap<>(options);
@@ -37,7 +37,7 @@ public class BenchmarkFunction extends RichAsyncFunction<BenchmarkRequest, Bench
 
     @Override
     public void open(OpenContext openContext) throws Exception {
-        client = CumoClient.open(Configuration.fromMap(options), getRuntimeContext());
+        holder.open(Configuration.fromMap(options), getRuntimeContext());
     }
 
     @Override
@@ -51,12 +51,13 @@ public class BenchmarkFunction extends RichAsyncFunction<BenchmarkRequest, Bench
             result.complete(List.of(failed(request, "the row has no image (neither bytes nor a path)", 0)));
             return;
         }
-        (images != null ? client.askWithRouting(images, request.prompt) : client.askWithRouting(request.imageRef(), request.prompt))
-                .whenComplete((outcome, error) -> {
+        CumoClient cumo = holder.client();
+        (images != null ? cumo.ask(images, request.prompt) : cumo.ask(request.imageRef(), request.prompt))
+                .whenComplete((reply, error) -> {
             if (error != null) {
                 result.complete(List.of(failed(request, "CuMo failed: " + error, 0)));
             } else {
-                result.complete(List.of(answer(request, outcome)));
+                result.complete(List.of(answer(request, reply)));
             }
         });
     }
@@ -66,13 +67,12 @@ public class BenchmarkFunction extends RichAsyncFunction<BenchmarkRequest, Bench
         result.complete(List.of(failed(request, "timed out waiting for CuMo (the async operator's timeout)", -1)));
     }
 
-    private BenchmarkAnswer answer(BenchmarkRequest request, RoutedOutcome routed) {
-        CumoOutcome o = routed.outcome();
+    private BenchmarkAnswer answer(BenchmarkRequest request, CumoReply o) {
         if (!o.succeeded()) {
             return failed(request, o.error() != null ? o.error() : "no answer", o.latencyMillis());
         }
         return new BenchmarkAnswer(AnswerLog.line(request.key, request.row, o.answer().strip(), null, o.latencyMillis(),
-                o.generatedTokens(), routing ? routed.routing() : null), false);
+                o.generatedTokens(), routing ? o.routing() : null), false);
     }
 
     private static BenchmarkAnswer failed(BenchmarkRequest request, String error, long latencyMs) {
@@ -81,9 +81,6 @@ public class BenchmarkFunction extends RichAsyncFunction<BenchmarkRequest, Bench
 
     @Override
     public void close() throws Exception {
-        if (client != null) {
-            client.close();
-            client = null;
-        }
+        holder.close();
     }
 }

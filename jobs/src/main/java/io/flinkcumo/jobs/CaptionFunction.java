@@ -1,6 +1,7 @@
 package io.flinkcumo.jobs;
 
 import io.flinkcumo.runtime.CumoClient;
+import io.flinkcumo.runtime.CumoClientHolder;
 import io.flinkcumo.runtime.CumoRuntimeOptions;
 import io.flinkcumo.runtime.ErrorHandling;
 import java.util.HashMap;
@@ -23,7 +24,7 @@ public class CaptionFunction extends RichAsyncFunction<ImageRow, CaptionResult> 
     private final Map<String, String> options;
     private final String prompt;
     private final boolean routing;
-    private transient CumoClient client;
+    private final CumoClientHolder holder = new CumoClientHolder("CaptionFunction");
 
     /**
      * @param options CuMo options ({@link CumoRuntimeOptions}); {@code error-handling} is always
@@ -41,7 +42,7 @@ public class CaptionFunction extends RichAsyncFunction<ImageRow, CaptionResult> 
 
     @Override
     public void open(OpenContext openContext) throws Exception {
-        client = CumoClient.open(Configuration.fromMap(options), getRuntimeContext());
+        holder.open(Configuration.fromMap(options), getRuntimeContext());
     }
 
     @Override
@@ -50,11 +51,11 @@ public class CaptionFunction extends RichAsyncFunction<ImageRow, CaptionResult> 
             result.complete(List.of(CaptionResult.failed(row, row.error, 0)));
             return;
         }
-        client.askWithRouting(row.imageRef(), prompt).whenComplete((outcome, error) -> {
+        holder.client().ask(row.imageRef(), prompt).whenComplete((reply, error) -> {
             if (error != null) {
                 result.complete(List.of(CaptionResult.failed(row, "CuMo failed: " + error, 0)));
             } else {
-                result.complete(List.of(CaptionResult.answered(row, outcome, routing)));
+                result.complete(List.of(CaptionResult.answered(row, reply, routing)));
             }
         });
     }
@@ -66,9 +67,6 @@ public class CaptionFunction extends RichAsyncFunction<ImageRow, CaptionResult> 
 
     @Override
     public void close() throws Exception {
-        if (client != null) {
-            client.close();
-            client = null;
-        }
+        holder.close();
     }
 }

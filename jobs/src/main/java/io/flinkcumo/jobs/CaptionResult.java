@@ -1,7 +1,6 @@
 package io.flinkcumo.jobs;
 
-import io.flinkcumo.runtime.CumoOutcome;
-import io.flinkcumo.runtime.RoutedOutcome;
+import io.flinkcumo.runtime.CumoReply;
 import io.flinkcumo.stats.RoutingStatRow;
 import io.flinkcumo.stats.RowSchema;
 import org.apache.flink.table.data.RowData;
@@ -55,18 +54,17 @@ public class CaptionResult {
     public CaptionResult() {}
 
     /**
-     * The result of a row CuMo answered (or failed on, with the outcome's error).
+     * The result of a row CuMo answered (or failed on, with the reply's error).
      *
      * @param keepRouting whether to keep the per-layer routing statistics
      */
-    static CaptionResult answered(ImageRow row, RoutedOutcome routed, boolean keepRouting) {
-        CumoOutcome outcome = routed.outcome();
+    static CaptionResult answered(ImageRow row, CumoReply outcome, boolean keepRouting) {
         CaptionResult r = of(row);
         r.caption = outcome.answer();
         r.generatedTokens = outcome.generatedTokens();
         r.latencyMs = outcome.latencyMillis();
         if (outcome.succeeded()) {
-            r.routing = keepRouting ? RoutingStatRow.of(row.id, routed.routing()).toArray(RoutingStatRow[]::new) : new RoutingStatRow[0];
+            r.routing = keepRouting ? RoutingStatRow.of(row.id, outcome.routing()).toArray(RoutingStatRow[]::new) : new RoutingStatRow[0];
         } else {
             r.error = outcome.error() != null ? outcome.error()
                     : row.imageRef().isNull() ? "the row has no image (neither bytes nor a path)" : "no answer";

@@ -3,8 +3,9 @@ package io.flinkcumo.jobs;
 import io.flinkcumo.runtime.ImageMessage;
 
 import io.flinkcumo.runtime.CumoClient;
+import io.flinkcumo.runtime.CumoClientHolder;
 import io.flinkcumo.runtime.CumoRuntimeOptions;
-import io.flinkcumo.runtime.CumoScores;
+import io.flinkcumo.runtime.CumoReply;
 import io.flinkcumo.runtime.ErrorHandling;
 import java.util.HashMap;
 import java.util.List;
@@ -26,7 +27,7 @@ public class ModerationFunction extends RichAsyncFunction<ModerationInput, Moder
 
     private final Map<String, String> options;
     private final ModerationPolicy policy;
-    private transient CumoClient client;
+    private final CumoClientHolder holder = new CumoClientHolder("ModerationFunction");
 
     /**
      * @param options CuMo options; {@code error-handling} is always {@code error-column}
@@ -40,7 +41,7 @@ public class ModerationFunction extends RichAsyncFunction<ModerationInput, Moder
 
     @Override
     public void open(OpenContext openContext) throws Exception {
-        client = CumoClient.open(Configuration.fromMap(options), getRuntimeContext());
+        holder.open(Configuration.fromMap(options), getRuntimeContext());
     }
 
     @Override
@@ -53,11 +54,11 @@ public class ModerationFunction extends RichAsyncFunction<ModerationInput, Moder
             result.complete(List.of(failed(input, ImageMessage.NO_IMAGE, 0)));
             return;
         }
-        client.classify(input.imageRef(), policy.question(), policy.categories()).whenComplete((scores, error) -> {
+        holder.client().classify(input.imageRef(), policy.question(), policy.categories()).whenComplete((reply, error) -> {
             if (error != null) {
                 result.complete(List.of(failed(input, "CuMo failed: " + error, 0)));
             } else {
-                result.complete(List.of(decide(input, scores)));
+                result.complete(List.of(decide(input, reply)));
             }
         });
     }
@@ -67,13 +68,13 @@ public class ModerationFunction extends RichAsyncFunction<ModerationInput, Moder
         result.complete(List.of(failed(input, "timed out waiting for CuMo (the async operator's timeout)", -1)));
     }
 
-    private ModerationDecision decide(ModerationInput input, CumoScores scores) {
+    private ModerationDecision decide(ModerationInput input, CumoReply reply) {
         ModerationDecision d = base(input);
-        d.latencyMs = scores.latencyMillis();
-        if (scores.succeeded()) {
-            policy.decide(scores.scores(), d);
+        d.latencyMs = reply.latencyMillis();
+        if (reply.succeeded()) {
+            policy.decide(reply.scores(), d);
         } else {
-            policy.fail(scores.error() != null ? scores.error() : "no scores", d);
+            policy.fail(reply.error() != null ? reply.error() : "no scores", d);
         }
         return d;
     }
@@ -95,9 +96,6 @@ public class ModerationFunction extends RichAsyncFunction<ModerationInput, Moder
 
     @Override
     public void close() throws Exception {
-        if (client != null) {
-            client.close();
-            client = null;
-        }
+        holder.close();
     }
 }

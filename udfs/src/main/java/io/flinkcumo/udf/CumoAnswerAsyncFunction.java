@@ -1,9 +1,10 @@
 package io.flinkcumo.udf;
 
-import io.flinkcumo.runtime.CumoOutcome;
+import io.flinkcumo.runtime.CumoClientHolder;
+import io.flinkcumo.runtime.CumoReply;
+import io.flinkcumo.runtime.ErrorPolicy;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import org.apache.flink.table.annotation.DataTypeHint;
 import org.apache.flink.table.functions.AsyncScalarFunction;
 import org.apache.flink.table.functions.FunctionContext;
@@ -26,7 +27,8 @@ public class CumoAnswerAsyncFunction extends AsyncScalarFunction implements Spec
     /** The name the module registers. */
     public static final String NAME = "cumo_answer_async";
 
-    private final FunctionSupport support;
+    private final FunctionOptions options;
+    private final CumoClientHolder holder = new CumoClientHolder(NAME, FunctionOptions.WHERE_TO_SET);
 
     /** For {@code CREATE FUNCTION}: options come from the configuration or the job parameters. */
     public CumoAnswerAsyncFunction() {
@@ -39,23 +41,22 @@ public class CumoAnswerAsyncFunction extends AsyncScalarFunction implements Spec
     }
 
     CumoAnswerAsyncFunction(FunctionOptions options) {
-        this.support = new FunctionSupport(NAME, options);
+        this.options = options;
     }
 
     public void eval(CompletableFuture<String> result, byte[] image, String question) {
-        complete(result, support.ask(SqlImages.of(image), question));
+        complete(result, holder.client().ask(SqlImages.of(image), question));
     }
 
     public void eval(
             CompletableFuture<String> result, @DataTypeHint(SqlImages.HF_IMAGE) Row image, String question) {
-        complete(result, support.ask(SqlImages.of(image), question));
+        complete(result, holder.client().ask(SqlImages.of(image), question));
     }
 
-    private static void complete(CompletableFuture<String> result, CompletableFuture<CumoOutcome> outcome) {
-        outcome.whenComplete((value, error) -> {
+    private static void complete(CompletableFuture<String> result, CompletableFuture<CumoReply> reply) {
+        reply.whenComplete((value, error) -> {
             if (error != null) {
-                result.completeExceptionally(
-                        error instanceof CompletionException && error.getCause() != null ? error.getCause() : error);
+                result.completeExceptionally(ErrorPolicy.unwrap(error));
             } else {
                 result.complete(value.answer());
             }
@@ -64,17 +65,17 @@ public class CumoAnswerAsyncFunction extends AsyncScalarFunction implements Spec
 
     @Override
     public UserDefinedFunction specialize(SpecializedContext context) {
-        return new CumoAnswerAsyncFunction(support.options().withTableConfig(context.getConfiguration()));
+        return new CumoAnswerAsyncFunction(options.withTableConfig(context.getConfiguration()));
     }
 
     @Override
     public void open(FunctionContext context) throws Exception {
-        support.open(context);
+        holder.open(options.resolve(context), context);
     }
 
     @Override
     public void close() {
-        support.close();
+        holder.close();
     }
 
     @Override

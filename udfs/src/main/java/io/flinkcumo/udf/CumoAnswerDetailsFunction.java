@@ -1,7 +1,8 @@
 package io.flinkcumo.udf;
 
 import io.flinkcumo.engine.routing.Component;
-import io.flinkcumo.runtime.CumoOutcome;
+import io.flinkcumo.runtime.CumoClient;
+import io.flinkcumo.runtime.CumoReply;
 import io.flinkcumo.runtime.RoutingSummary;
 import java.util.Map;
 import org.apache.flink.table.annotation.DataTypeHint;
@@ -57,20 +58,20 @@ public class CumoAnswerDetailsFunction extends ModelScalarFunction {
     }
 
     public @DataTypeHint(RESULT_TYPE) Row eval(byte[] image, String question) {
-        return toRow(support.await(support.ask(SqlImages.of(image), question)));
+        return toRow(CumoClient.await(client().ask(SqlImages.of(image), question)));
     }
 
     public @DataTypeHint(RESULT_TYPE) Row eval(@DataTypeHint(SqlImages.HF_IMAGE) Row image, String question) {
-        return toRow(support.await(support.ask(SqlImages.of(image), question)));
+        return toRow(CumoClient.await(client().ask(SqlImages.of(image), question)));
     }
 
-    static Row toRow(CumoOutcome outcome) {
-        RoutingSummary routing = outcome.routing();
+    static Row toRow(CumoReply reply) {
+        RoutingSummary routing = reply.routingSummary();
         Row routingRow = routing == null ? null : Row.of(
                 toRow(routing.get(Component.VISION)),
                 toRow(routing.get(Component.PROJECTOR)),
                 toRow(routing.get(Component.LLM)));
-        return Row.of(outcome.answer(), outcome.generatedTokens(), outcome.latencyOrNull(), outcome.error(), routingRow);
+        return Row.of(reply.answer(), reply.generatedTokens(), reply.latencyOrNull(), reply.error(), routingRow);
     }
 
     private static Row toRow(RoutingSummary.Routing routing) {

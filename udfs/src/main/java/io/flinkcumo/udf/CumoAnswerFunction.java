@@ -1,5 +1,6 @@
 package io.flinkcumo.udf;
 
+import io.flinkcumo.runtime.CumoClient;
 import java.util.Map;
 import org.apache.flink.table.annotation.DataTypeHint;
 import org.apache.flink.types.Row;
@@ -49,10 +50,10 @@ public class CumoAnswerFunction extends ModelScalarFunction {
     }
 
     public String eval(byte[] image, String question) {
-        return support.await(support.ask(SqlImages.of(image), question)).answer();
+        return CumoClient.await(client().ask(SqlImages.of(image), question)).answer();
     }
 
     public String eval(@DataTypeHint(SqlImages.HF_IMAGE) Row image, String question) {
-        return support.await(support.ask(SqlImages.of(image), question)).answer();
+        return CumoClient.await(client().ask(SqlImages.of(image), question)).answer();
     }
 }

@@ -1,5 +1,6 @@
 package io.flinkcumo.udf;
 
+import io.flinkcumo.runtime.CumoClient;
 import java.util.Map;
 import org.apache.flink.table.annotation.DataTypeHint;
 import org.apache.flink.types.Row;
@@ -35,10 +36,10 @@ public class CumoCaptionFunction extends ModelScalarFunction {
     }
 
     public String eval(byte[] image) {
-        return support.await(support.caption(SqlImages.of(image))).answer();
+        return CumoClient.await(client().caption(SqlImages.of(image))).answer();
     }
 
     public String eval(@DataTypeHint(SqlImages.HF_IMAGE) Row image) {
-        return support.await(support.caption(SqlImages.of(image))).answer();
+        return CumoClient.await(client().caption(SqlImages.of(image))).answer();
     }
 }

@@ -1,7 +1,8 @@
 package io.flinkcumo.udf;
 
 import io.flinkcumo.engine.LabelScores;
-import io.flinkcumo.runtime.CumoScores;
+import io.flinkcumo.runtime.CumoClient;
+import io.flinkcumo.runtime.CumoReply;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,31 +58,31 @@ public class CumoClassifyFunction extends ModelScalarFunction {
     }
 
     public @DataTypeHint(RESULT_TYPE) Row eval(byte[] image, String question, String[] labels) {
-        return labels == null ? null : toRow(support.await(support.classify(SqlImages.of(image), question, labels(labels))));
+        return labels == null ? null : toRow(CumoClient.await(client().classify(SqlImages.of(image), question, labels(labels))));
     }
 
     public @DataTypeHint(RESULT_TYPE) Row eval(@DataTypeHint(SqlImages.HF_IMAGE) Row image, String question, String[] labels) {
-        return labels == null ? null : toRow(support.await(support.classify(SqlImages.of(image), question, labels(labels))));
+        return labels == null ? null : toRow(CumoClient.await(client().classify(SqlImages.of(image), question, labels(labels))));
     }
 
     private static List<String> labels(String[] labels) {
         return Arrays.asList(labels);
     }
 
-    static Row toRow(CumoScores outcome) {
-        if (outcome.equals(CumoScores.NULL_INPUT)) {
+    static Row toRow(CumoReply reply) {
+        if (reply.isNullInput()) {
             return null;
         }
-        LabelScores scores = outcome.scores();
+        LabelScores scores = reply.scores();
         if (scores == null) {
-            return Row.of(null, null, null, outcome.latencyMillis(), outcome.error());
+            return Row.of(null, null, null, reply.latencyMillis(), reply.error());
         }
         Map<String, Double> probabilities = new LinkedHashMap<>();
         for (int i = 0; i < scores.labels().size(); i++) {
             probabilities.put(scores.labels().get(i), scores.probabilities()[i]);
         }
         String best = scores.best();
-        return Row.of(best, scores.probability(best), probabilities, outcome.latencyMillis(), null);
+        return Row.of(best, scores.probability(best), probabilities, reply.latencyMillis(), null);
     }
 
     /**

@@ -1,6 +1,6 @@
 package io.flinkcumo.udf;
 
-import io.flinkcumo.runtime.CumoOutcome;
+import io.flinkcumo.runtime.CumoReply;
 import io.flinkcumo.runtime.ErrorHandling;
 import io.flinkcumo.runtime.ImageRef;
 import java.io.Serializable;
@@ -64,13 +64,13 @@ final class CumoModelSchema implements Serializable {
             };
         }
 
-        Object value(CumoOutcome outcome) {
+        Object value(CumoReply reply) {
             return switch (this) {
-                case ANSWER -> string(outcome.answer());
-                case ERROR -> string(outcome.error());
-                case TOKENS -> outcome.generatedTokens();
-                case LATENCY_MS -> outcome.latencyOrNull();
-                case ROUTING -> outcome.routing() == null ? null : string(outcome.routing().toString());
+                case ANSWER -> string(reply.answer());
+                case ERROR -> string(reply.error());
+                case TOKENS -> reply.generatedTokens();
+                case LATENCY_MS -> reply.latencyOrNull();
+                case ROUTING -> reply.routing() == null ? null : string(reply.routingSummary().toString());
             };
         }
 
@@ -171,10 +171,10 @@ final class CumoModelSchema implements Serializable {
     }
 
     /** The output row: the declared OUTPUT columns, in their order. */
-    RowData output(CumoOutcome outcome) {
+    RowData output(CumoReply reply) {
         GenericRowData row = new GenericRowData(outputs.length);
         for (int i = 0; i < outputs.length; i++) {
-            row.setField(i, outputs[i].value(outcome));
+            row.setField(i, outputs[i].value(reply));
         }
         return row;
     }

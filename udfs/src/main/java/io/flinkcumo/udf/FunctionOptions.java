@@ -35,6 +35,10 @@ final class FunctionOptions implements Serializable {
     /** The prefix of CuMo keys in the table configuration and the job parameters. */
     static final String PREFIX = "cumo.";
 
+    /** Appended to an invalid-option error of a SQL function: where its options are set. */
+    static final String WHERE_TO_SET = ". Set the options with LOAD MODULE cumo WITH ('model-path' = '...', ...), with"
+            + " SET 'cumo.<option>' = '...' before the query, or as job parameters 'cumo.<option>'.";
+
     private final HashMap<String, String> options;
 
     private FunctionOptions(Map<String, String> options) {

@@ -1,7 +1,7 @@
 package io.flinkcumo.udf;
 
 import io.flinkcumo.runtime.CumoClient;
-import io.flinkcumo.runtime.CumoOutcome;
+import io.flinkcumo.runtime.CumoClientHolder;
 import java.io.Serializable;
 import java.util.HashMap;
 import java.util.Map;
@@ -15,36 +15,30 @@ final class ModelCalls implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
-    private final String model;
     private final HashMap<String, String> options;
     private final CumoModelSchema schema;
-    private transient CumoClient client;
+    private final CumoClientHolder holder;
 
     ModelCalls(String model, Map<String, String> options, CumoModelSchema schema) {
-        this.model = model;
         this.options = new HashMap<>(options);
         this.schema = schema;
+        this.holder = new CumoClientHolder("ML_PREDICT with CuMo model " + model);
     }
 
     void open(FunctionContext context) throws Exception {
-        client = CumoClient.open(Configuration.fromMap(options), context);
+        holder.open(Configuration.fromMap(options), context);
     }
 
     /** The output row for an input row; under {@code error-handling = fail} completes exceptionally. */
     CompletableFuture<RowData> predict(RowData input) {
-        if (client == null) {
-            throw new IllegalStateException("ML_PREDICT with CuMo model " + model + " was called before open()");
-        }
-        CompletableFuture<CumoOutcome> outcome = schema.hasQuestion()
-                ? client.ask(schema.image(input), schema.question(input))
-                : client.caption(schema.image(input));
-        return outcome.thenApply(schema::output);
+        CumoClient client = holder.client();
+        return (schema.hasQuestion()
+                        ? client.ask(schema.image(input), schema.question(input))
+                        : client.caption(schema.image(input)))
+                .thenApply(schema::output);
     }
 
     void close() {
-        if (client != null) {
-            client.close();
-            client = null;
-        }
+        holder.close();
     }
 }

@@ -1,41 +1,50 @@
 package io.flinkcumo.udf;
 
+import io.flinkcumo.runtime.CumoClient;
+import io.flinkcumo.runtime.CumoClientHolder;
 import org.apache.flink.table.functions.FunctionContext;
 import org.apache.flink.table.functions.ScalarFunction;
 import org.apache.flink.table.functions.SpecializedFunction;
 import org.apache.flink.table.functions.UserDefinedFunction;
 
 /**
- * What the synchronous, model-calling SQL functions share: one {@link FunctionSupport} (options,
- * the shared model client, error handling), specialisation with the table configuration, the
- * client's life cycle, and no constant folding.
+ * What the synchronous, model-calling SQL functions share: their options, specialisation with the
+ * table configuration, the shared model client opened and closed with the function ({@link
+ * CumoClientHolder}), and no constant folding.
  */
 abstract class ModelScalarFunction extends ScalarFunction implements SpecializedFunction {
 
     private static final long serialVersionUID = 1L;
 
-    protected final FunctionSupport support;
+    private final FunctionOptions options;
+    private final CumoClientHolder holder;
 
     ModelScalarFunction(String name, FunctionOptions options) {
-        this.support = new FunctionSupport(name, options);
+        this.options = options;
+        this.holder = new CumoClientHolder(name, FunctionOptions.WHERE_TO_SET);
     }
 
     /** The same function with {@code options}. */
     abstract ModelScalarFunction withOptions(FunctionOptions options);
 
+    /** The client opened in {@link #open}. */
+    final CumoClient client() {
+        return holder.client();
+    }
+
     @Override
     public UserDefinedFunction specialize(SpecializedContext context) {
-        return withOptions(support.options().withTableConfig(context.getConfiguration()));
+        return withOptions(options.withTableConfig(context.getConfiguration()));
     }
 
     @Override
     public void open(FunctionContext context) throws Exception {
-        support.open(context);
+        holder.open(options.resolve(context), context);
     }
 
     @Override
     public void close() {
-        support.close();
+        holder.close();
     }
 
     /** Never evaluated while planning: that would load the model in the client. */
