@@ -76,7 +76,7 @@ public final class Evaluator {
             }
             for (int from = 0; from < inputs.size(); from += batchSize) {
                 int to = Math.min(inputs.size(), from + batchSize);
-                List<ModelOutput> outs = model.generate(inputs.subList(from, to));
+                List<ModelOutput> outs = model.generate(inputs.subList(from, to), null, io.flinkcumo.engine.model.ForwardTrace.NONE);
                 for (int j = 0; j < outs.size(); j++) {
                     ShapesDataset.Qa qa = questions.get(from + j);
                     String answer = tokenizer.decode(outs.get(j).tokenIds(), true);
