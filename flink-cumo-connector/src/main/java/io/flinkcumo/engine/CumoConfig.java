@@ -11,7 +11,8 @@ import java.util.List;
 
 /**
  * The parts of a CuMo {@code config.json} that inference reads: the language model
- * ({@code llava_mistral} or {@code llava_mixtral}), the CLIP vision tower (ViT-L/14-336 unless a
+ * (a {@code model_type} registered in {@link ModelFamilies}: {@code llava_mistral},
+ * {@code llava_mixtral}), the CLIP vision tower (ViT-L/14-336 unless a
  * {@code vision_config} object overrides it) and the MoE settings of the tower and projector.
  * Training-only keys are ignored.
  */
@@ -85,6 +86,11 @@ public record CumoConfig(
         }
     }
 
+    /** The model family of {@link #modelType} (its language model, template and tokenizer). */
+    public ModelFamily family() {
+        return ModelFamilies.of(modelType);
+    }
+
     /** Number of image rows spliced into the prompt per image (576 for ViT-L/14-336). */
     public int imageTokens() {
         return vision.numPatches();
@@ -130,11 +136,11 @@ public record CumoConfig(
         }
         Fields f = new Fields(source);
         String type = f.text(root, "model_type", "");
-        if (!type.equals(MISTRAL) && !type.equals(MIXTRAL)) {
-            throw new IllegalArgumentException(
-                    source + ": model_type '" + type + "' is not a CuMo model (expected " + MISTRAL + " or " + MIXTRAL + ")");
+        ModelFamily family = ModelFamilies.find(type);
+        if (family == null) {
+            throw new IllegalArgumentException(source + ": " + ModelFamilies.unknown(type));
         }
-        boolean mixtral = type.equals(MIXTRAL);
+        boolean sparse = family.sparseDecoder();
         int heads = f.integer(root, "num_attention_heads", 32, 1, MAX_HEADS);
         int vocab = f.integer(root, "vocab_size", 32000, 1, MAX_VOCAB);
         Llm llm = new Llm(
@@ -143,14 +149,14 @@ public record CumoConfig(
                 f.integer(root, "num_hidden_layers", 32, 1, MAX_LAYERS),
                 heads,
                 f.integer(root, "num_key_value_heads", heads, 1, MAX_HEADS),
-                f.positiveDouble(root, "rope_theta", mixtral ? 1e6 : 10000.0, 1e12),
+                f.positiveDouble(root, "rope_theta", family.defaultRopeTheta(), 1e12),
                 f.positiveDouble(root, "rms_norm_eps", 1e-5, 1),
                 vocab,
                 f.bool(root, "tie_word_embeddings", false),
                 f.integer(root, "bos_token_id", 1, 0, vocab - 1),
                 f.integer(root, "eos_token_id", 2, 0, vocab - 1),
-                mixtral ? f.integer(root, "num_local_experts", 8, 1, MAX_EXPERTS) : 0,
-                mixtral ? f.integer(root, "num_experts_per_tok", 2, 1, MAX_EXPERTS) : 0);
+                sparse ? f.integer(root, "num_local_experts", 8, 1, MAX_EXPERTS) : 0,
+                sparse ? f.integer(root, "num_experts_per_tok", 2, 1, MAX_EXPERTS) : 0);
         if (llm.hiddenSize % llm.numAttentionHeads != 0 || llm.numAttentionHeads % llm.numKeyValueHeads != 0) {
             throw new IllegalArgumentException(source + ": hidden_size " + llm.hiddenSize + ", num_attention_heads "
                     + llm.numAttentionHeads + " and num_key_value_heads " + llm.numKeyValueHeads
@@ -160,7 +166,7 @@ public record CumoConfig(
             throw new IllegalArgumentException(source + ": hidden_size / num_attention_heads = " + llm.headDim()
                     + " must be even (rotary embeddings rotate pairs)");
         }
-        if (mixtral && llm.numExpertsPerTok > llm.numLocalExperts) {
+        if (sparse && llm.numExpertsPerTok > llm.numLocalExperts) {
             throw new IllegalArgumentException(source + ": num_experts_per_tok " + llm.numExpertsPerTok
                     + " exceeds num_local_experts " + llm.numLocalExperts);
         }

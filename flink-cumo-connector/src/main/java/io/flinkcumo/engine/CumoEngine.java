@@ -36,8 +36,8 @@ public final class CumoEngine implements AutoCloseable {
 
     /** Loads model, tokenizer and image processor from a CuMo model directory. */
     public static CumoEngine load(Path dir, Device device, Precision precision, ImageDecoder.Limits limits) throws IOException {
-        CumoConfig.load(dir); // a directory without a CuMo config.json is reported as such first
-        CumoTokenizer tokenizer = CumoTokenizer.load(dir);
+        // a directory without a CuMo config.json is reported as such first
+        CumoTokenizer tokenizer = CumoConfig.load(dir).family().tokenizer().load(dir);
         try {
             CumoModel model = CumoModel.load(dir, device, precision);
             if (tokenizer.vocabSize() > model.config().llm().vocabSize()) {

@@ -5,39 +5,26 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import io.flinkcumo.engine.model.ClipAttention;
-import io.flinkcumo.engine.model.ClipEncoderLayer;
-import io.flinkcumo.engine.model.ClipMlp;
 import io.flinkcumo.engine.model.ClipVisionTower;
 import io.flinkcumo.engine.model.FeedForward;
 import io.flinkcumo.engine.model.ForwardTrace;
-import io.flinkcumo.engine.model.LayerNorm;
-import io.flinkcumo.engine.model.Linear;
-import io.flinkcumo.engine.model.MistralAttention;
-import io.flinkcumo.engine.model.MistralDecoderLayer;
-import io.flinkcumo.engine.model.MistralMlp;
-import io.flinkcumo.engine.model.MistralModel;
 import io.flinkcumo.engine.model.Generator;
-import io.flinkcumo.engine.model.MoeRouter;
+import io.flinkcumo.engine.model.LanguageModel;
 import io.flinkcumo.engine.model.MultiScaleVisionEncoder;
 import io.flinkcumo.engine.model.ProjectorMlp;
-import io.flinkcumo.engine.model.RmsNorm;
-import io.flinkcumo.engine.model.RotaryEmbedding;
-import io.flinkcumo.engine.model.SparseMoe;
 import io.flinkcumo.engine.model.Weights;
-import io.flinkcumo.engine.routing.Component;
 import io.flinkcumo.engine.safetensors.Checkpoint;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.IntFunction;
 
 /**
- * A loaded CuMo model (CLIP-MoE vision tower with S² input, MLP-MoE projector, Mistral or Mixtral
- * LLM) on one device. Load once, then call {@link #generate} from one thread at a time with batches
+ * A loaded CuMo model (CLIP-MoE vision tower with S² input, MLP-MoE projector, and the language
+ * model of its {@link ModelFamily}: Mistral or Mixtral) on one device, HF's LLaVA-style
+ * {@code Llava*ForCausalLM}: it names its submodules ({@code model.vision_tower},
+ * {@code model.mm_projector}), each block loads its own tensors. Load once, then call {@link #generate} from one thread at a time with batches
  * of requests; every temporary tensor lives in a per-call {@link NDManager} that is closed before
  * the call returns, and the weights live in the model's own manager, freed by {@link #close}.
  */
@@ -65,21 +52,25 @@ public final class CumoModel implements AutoCloseable {
                 NativeAllocator.keepsFreedPages() ? CACHING_ALLOCATOR_VISION_CHUNK_BYTES : DEFAULT_VISION_CHUNK_BYTES);
     }
 
+    /** The submodule names of the LLaVA-style model (HF {@code LlavaMistralModel}): the rest belongs to the language model. */
+    static final String VISION_TOWER = "model.vision_tower.vision_model.";
+    static final String PROJECTOR = "model.mm_projector.";
+
     private final CumoConfig config;
     private final Device device;
     private final DataType dataType;
     private final NDManager manager;
     private final Generator generator;
-    private final Map<String, NDArray> parameters;
+    private final Map<String, NDArray> weights;
 
     private CumoModel(
-            CumoConfig config, Device device, DataType dataType, NDManager manager, Generator generator, Map<String, NDArray> parameters) {
+            CumoConfig config, Device device, DataType dataType, NDManager manager, Generator generator, Map<String, NDArray> weights) {
         this.config = config;
         this.device = device;
         this.dataType = dataType;
         this.manager = manager;
         this.generator = generator;
-        this.parameters = parameters;
+        this.weights = weights;
     }
 
     /** Loads {@code dir} (config.json + safetensors) onto {@code device} in {@code precision}. */
@@ -88,16 +79,11 @@ public final class CumoModel implements AutoCloseable {
     }
 
     /**
-     * Loads every tensor of {@code dir} in float32 for training: the last CLIP layer too (run after
-     * the features are taken, so that its routers get auxiliary losses), with all tensors
-     * available by checkpoint name through {@link #parameters()}. Inference results are the same
-     * as with {@link #load(Path, Device, Precision)}.
+     * As {@link #load(Path, Device, Precision)}; with {@code runLastVisionLayer} the CLIP layer
+     * after the one the features come from is loaded too and run after them (its output unused),
+     * so that its MoE routers report their logits. Outputs are the same either way.
      */
-    public static CumoModel loadForTraining(Path dir, Device device) throws IOException {
-        return load(dir, device, Precision.FP32, true);
-    }
-
-    private static CumoModel load(Path dir, Device device, Precision precision, boolean training) throws IOException {
+    public static CumoModel load(Path dir, Device device, Precision precision, boolean runLastVisionLayer) throws IOException {
         CumoConfig config = CumoConfig.load(dir);
         if (!device.isGpu()) {
             CudaProbe.quietOnCpuOnlyHost();
@@ -107,7 +93,7 @@ public final class CumoModel implements AutoCloseable {
         manager.setName("cumo-weights:" + dir.getFileName());
         try (Checkpoint checkpoint = Checkpoint.open(dir)) {
             Weights w = new Weights(checkpoint, manager, type, precision);
-            Generator generator = build(config, w, manager, training);
+            Generator generator = build(config, w, manager, runLastVisionLayer);
             w.checkAllUsed();
             return new CumoModel(config, device, type, manager, generator, w.loaded());
         } catch (IOException | RuntimeException e) {
@@ -121,127 +107,15 @@ public final class CumoModel implements AutoCloseable {
         return load(dir, Device.cpu(), Precision.AUTO);
     }
 
-    private static Generator build(CumoConfig c, Weights w, NDManager manager, boolean training) {
-        ClipVisionTower tower = buildVisionTower(c, w, training);
+    /** Vision tower (S² over CLIP), projector and the family's language model, in checkpoint order. */
+    private static Generator build(CumoConfig c, Weights w, NDManager manager, boolean runLastVisionLayer) {
+        ClipVisionTower tower = ClipVisionTower.load(w, VISION_TOWER, c, runLastVisionLayer);
         MultiScaleVisionEncoder vision = new MultiScaleVisionEncoder(
                 tower, c.scales(), c.vision().imageSize(), c.vision().gridSize(), manager, w.dataType(),
                 MultiScaleVisionEncoder.cropsPerPass(c.vision(), w.dataType(), visionChunkBytes()));
-        FeedForward projector = buildProjector(c, w);
-        MistralModel llm = buildLanguageModel(c, w);
+        FeedForward projector = ProjectorMlp.loadConnector(w, PROJECTOR, c);
+        LanguageModel llm = c.family().languageModel().load(w, c.llm());
         return new Generator(c, vision, projector, llm, w.dataType());
-    }
-
-    private static ClipVisionTower buildVisionTower(CumoConfig c, Weights w, boolean withLastLayer) {
-        CumoConfig.Vision v = c.vision();
-        String p = "model.vision_tower.vision_model.";
-        int d = v.hiddenSize();
-        int f = v.intermediateSize();
-        int patch = v.patchSize();
-        NDArray conv = w.get(p + "embeddings.patch_embedding.weight", d, 3, patch, patch);
-        NDArray patchT = conv.reshape(d, 3L * patch * patch).transpose(1, 0).duplicate(); // [3pp, D]
-        conv.close();
-        patchT.setName(p + "embeddings.patch_embedding.weight");
-        w.replaceLoaded(p + "embeddings.patch_embedding.weight", patchT);
-        List<ClipEncoderLayer> layers = new ArrayList<>();
-        int built = withLastLayer ? v.numHiddenLayers() : v.layersUsed();
-        for (int l = 0; l < built; l++) {
-            String lp = p + "encoder.layers." + l + ".";
-            ClipAttention attn = new ClipAttention(
-                    w.linear(lp + "self_attn.q_proj", d, d, true),
-                    w.linear(lp + "self_attn.k_proj", d, d, true),
-                    w.linear(lp + "self_attn.v_proj", d, d, true),
-                    w.linear(lp + "self_attn.out_proj", d, d, true),
-                    v.numAttentionHeads());
-            FeedForward mlp;
-            if (c.clipMoe()) {
-                mlp = moe(w, lp, c.numExperts(), c.numSelected(), d, d, Component.VISION, l,
-                        x -> new ClipMlp(w.linear(lp + "experts." + x + ".fc1", f, d, true), w.linear(lp + "experts." + x + ".fc2", d, f, true)));
-            } else {
-                mlp = new ClipMlp(w.linear(lp + "mlp.fc1", f, d, true), w.linear(lp + "mlp.fc2", d, f, true));
-            }
-            layers.add(new ClipEncoderLayer(layerNorm(w, lp + "layer_norm1", d, v), attn, layerNorm(w, lp + "layer_norm2", d, v), mlp));
-        }
-        // The last layer's output is never read (features come from the penultimate layer).
-        String lastLayer = p + "encoder.layers." + v.layersUsed() + ".";
-        w.skip(n -> n.startsWith(lastLayer) || n.startsWith(p + "post_layernorm."));
-        ClipEncoderLayer last = withLastLayer ? layers.remove(layers.size() - 1) : null;
-        return new ClipVisionTower(
-                v,
-                patchT,
-                w.get(p + "embeddings.class_embedding", d),
-                w.get(p + "embeddings.position_embedding.weight", v.numPatches() + 1, d),
-                layerNorm(w, p + "pre_layrnorm", d, v),
-                layers,
-                last);
-    }
-
-    private static FeedForward buildProjector(CumoConfig c, Weights w) {
-        String p = "model.mm_projector.";
-        int in = c.projectorInputSize();
-        int h = c.llm().hiddenSize();
-        if (!c.projectorMoe()) {
-            return new ProjectorMlp(w.linear(p + "0", h, in, true), w.linear(p + "2", h, h, true));
-        }
-        return moe(w, p, c.numExperts(), c.numSelected(), in, h, Component.PROJECTOR, 0,
-                x -> new ProjectorMlp(w.linear(p + "experts." + x + ".0", h, in, true), w.linear(p + "experts." + x + ".2", h, h, true)));
-    }
-
-    private static MistralModel buildLanguageModel(CumoConfig c, Weights w) {
-        CumoConfig.Llm l = c.llm();
-        int h = l.hiddenSize();
-        int inter = l.intermediateSize();
-        int hd = l.headDim();
-        int q = l.numAttentionHeads() * hd;
-        int kv = l.numKeyValueHeads() * hd;
-        float eps = (float) l.rmsNormEps();
-        List<MistralDecoderLayer> layers = new ArrayList<>();
-        for (int i = 0; i < l.numHiddenLayers(); i++) {
-            String p = "model.layers." + i + ".";
-            MistralAttention attn = new MistralAttention(
-                    w.linear(p + "self_attn.q_proj", q, h, false),
-                    w.linear(p + "self_attn.k_proj", kv, h, false),
-                    w.linear(p + "self_attn.v_proj", kv, h, false),
-                    w.linear(p + "self_attn.o_proj", h, q, false),
-                    l.numAttentionHeads(),
-                    l.numKeyValueHeads());
-            FeedForward mlp;
-            if (l.isMoe()) {
-                String mp = p + "block_sparse_moe.";
-                mlp = moe(w, mp, l.numLocalExperts(), l.numExpertsPerTok(), h, h, Component.LLM, i,
-                        x -> new MistralMlp(
-                                w.linear(mp + "experts." + x + ".w1", inter, h, false),
-                                w.linear(mp + "experts." + x + ".w3", inter, h, false),
-                                w.linear(mp + "experts." + x + ".w2", h, inter, false)));
-            } else {
-                mlp = new MistralMlp(
-                        w.linear(p + "mlp.gate_proj", inter, h, false),
-                        w.linear(p + "mlp.up_proj", inter, h, false),
-                        w.linear(p + "mlp.down_proj", h, inter, false));
-            }
-            layers.add(new MistralDecoderLayer(
-                    new RmsNorm(w.get(p + "input_layernorm.weight", h), eps),
-                    attn,
-                    new RmsNorm(w.get(p + "post_attention_layernorm.weight", h), eps),
-                    mlp));
-        }
-        NDArray embed = w.get("model.embed_tokens.weight", l.vocabSize(), h);
-        NDArray lmHead = l.tieWordEmbeddings() && !w.has("lm_head.weight") ? embed : w.get("lm_head.weight", l.vocabSize(), h);
-        return new MistralModel(
-                embed, layers, new RmsNorm(w.get("model.norm.weight", h), eps), lmHead, new RotaryEmbedding(hd, l.ropeTheta()));
-    }
-
-    private static SparseMoe moe(
-            Weights w, String prefix, int experts, int topK, int in, int out, Component c, int layer, IntFunction<FeedForward> expert) {
-        MoeRouter router = new MoeRouter(new Linear(w.get(prefix + "gate.weight", experts, in), null), topK);
-        List<FeedForward> list = new ArrayList<>();
-        for (int x = 0; x < experts; x++) {
-            list.add(expert.apply(x));
-        }
-        return new SparseMoe(router, list, out, c, layer);
-    }
-
-    private static LayerNorm layerNorm(Weights w, String prefix, int d, CumoConfig.Vision v) {
-        return new LayerNorm(w.get(prefix + ".weight", d), w.get(prefix + ".bias", d), (float) v.layerNormEps());
     }
 
     public CumoConfig config() {
@@ -266,53 +140,26 @@ public final class CumoModel implements AutoCloseable {
         return generator;
     }
 
+    /** The model family of its {@code model_type} (language model, template, tokenizer). */
+    public ModelFamily family() {
+        return config.family();
+    }
+
     /**
-     * The loaded tensors by checkpoint name (the model's own arrays: training updates them in
-     * place). The patch embedding is held in its matmul form [3·p·p, D]; {@link #checkpointTensor}
-     * gives every tensor in its checkpoint shape.
+     * The loaded tensors by checkpoint name, in load order (the model's own arrays, not copies; for
+     * inspection and training). The patch embedding is held in its matmul form [3·p·p, D]
+     * ({@link ClipVisionTower#patchEmbeddingAsStored} gives its checkpoint shape).
      */
-    public Map<String, NDArray> parameters() {
-        return parameters;
-    }
-
-    /** Tensor {@code name} in its checkpoint shape (a new array in {@code scope}). */
-    public NDArray checkpointTensor(String name, NDManager scope) {
-        NDArray a = parameters.get(name);
-        if (a == null) {
-            throw new IllegalArgumentException("no tensor " + name);
-        }
-        NDArray copy = a.duplicate();
-        copy.attach(scope);
-        if (name.endsWith("embeddings.patch_embedding.weight")) {
-            int d = config.vision().hiddenSize();
-            int patch = config.vision().patchSize();
-            return copy.transpose(1, 0).reshape(d, 3, patch, patch);
-        }
-        return copy;
-    }
-
-    /** Runs a batch of requests carrying their pixels inline; results are in request order. */
-    public List<ModelOutput> generate(List<ModelInput> inputs) {
-        return generate(inputs, ForwardTrace.NONE);
-    }
-
-    /** As {@link #generate(List)}, reporting intermediate values to {@code trace}. */
-    public List<ModelOutput> generate(List<ModelInput> inputs, ForwardTrace trace) {
-        return generate(inputs, null, trace);
+    public Map<String, NDArray> weights() {
+        return weights;
     }
 
     /**
-     * Runs a batch whose pixels are in {@code images} (one tensor per image placeholder, in
-     * request and placeholder order; the inputs come from {@link ModelInput#withImageCount}). On the
-     * CPU the pixel tensor aliases the batch's buffer instead of copying it.
-     */
-    public List<ModelOutput> generate(List<ModelInput> inputs, ImageBatch images) {
-        return generate(inputs, images, ForwardTrace.NONE);
-    }
-
-    /**
-     * As {@link #generate(List, ImageBatch)}, reporting intermediate values to {@code trace};
-     * {@code images} may be null when every input carries its pixels inline.
+     * Runs a batch of requests; results are in request order. {@code images} holds the pixels, one
+     * tensor per image placeholder in request and placeholder order, when the inputs come from
+     * {@link ModelInput#withImageCount} (on the CPU the pixel tensor aliases the batch's buffer);
+     * it is null when every input carries its pixels inline. {@code trace} receives intermediate
+     * values ({@link ForwardTrace#NONE} for none).
      */
     public List<ModelOutput> generate(List<ModelInput> inputs, ImageBatch images, ForwardTrace trace) {
         if (inputs.isEmpty()) {

@@ -54,7 +54,7 @@ class CheckpointLoadingTest {
             assertThat(shard.tensors().values()).allSatisfy(t -> assertThat(t.dtype()).isEqualTo(Dtype.BF16));
         }
         try (CumoModel model = CumoModel.load(dir)) {
-            ModelOutput out = model.generate(List.of(textAndImage(5))).get(0);
+            ModelOutput out = model.generate(List.of(textAndImage(5)), null, io.flinkcumo.engine.model.ForwardTrace.NONE).get(0);
             assertThat(out.tokenIds()).isNotEmpty().hasSizeLessThanOrEqualTo(5);
             assertThat(out.promptPositions()).isEqualTo(5 + 576);
         }
@@ -65,7 +65,7 @@ class CheckpointLoadingTest {
         Path dir = generate(true, 1);
         assertThat(dir.resolve("model.safetensors")).exists();
         try (CumoModel model = CumoModel.load(dir)) {
-            ModelOutput out = model.generate(List.of(textAndImage(3))).get(0);
+            ModelOutput out = model.generate(List.of(textAndImage(3)), null, io.flinkcumo.engine.model.ForwardTrace.NONE).get(0);
             assertThat(out.routing().of(io.flinkcumo.engine.routing.Component.LLM)).hasSize(2);
             assertThat(out.routing().of(io.flinkcumo.engine.routing.Component.VISION)).hasSize(2); // 3 layers, last unused
         }

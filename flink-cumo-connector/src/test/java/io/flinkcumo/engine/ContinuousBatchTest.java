@@ -53,7 +53,7 @@ class ContinuousBatchTest {
     }
 
     private ModelOutput alone(ModelInput in) {
-        return engine.model().generate(List.of(in)).get(0);
+        return engine.model().generate(List.of(in), null, io.flinkcumo.engine.model.ForwardTrace.NONE).get(0);
     }
 
     private int managed() {

@@ -87,7 +87,7 @@ class ModelConformanceTest {
         String file = "expected/" + dir + ".safetensors";
         CumoModel model = model(dir);
         CapturingTrace trace = new CapturingTrace();
-        ModelOutput out = model.generate(List.of(input(c)), trace).get(0);
+        ModelOutput out = model.generate(List.of(input(c)), null, trace).get(0);
 
         assertThat(out.promptPositions()).isEqualTo(c.get("spliced_length").asInt());
         assertThat(out.tokenIds()).as("greedy ids").containsExactly(intArray(c.get("greedy_ids")));
@@ -202,12 +202,12 @@ class ModelConformanceTest {
         List<ModelInput> inputs = new ArrayList<>();
         bc.get("members").forEach(m -> inputs.add(input(caseById(m.asText()))));
         CapturingTrace batchTrace = new CapturingTrace();
-        List<ModelOutput> batch = model.generate(inputs, batchTrace);
+        List<ModelOutput> batch = model.generate(inputs, null, batchTrace);
         for (int r = 0; r < inputs.size(); r++) {
             assertThat(batch.get(r).promptPositions()).isEqualTo(bc.get("lengths").get(r).asInt());
             assertThat(batch.get(r).tokenIds()).as("member %d", r).containsExactly(intArray(bc.get("greedy_ids").get(r)));
             CapturingTrace single = new CapturingTrace();
-            ModelOutput alone = model.generate(List.of(inputs.get(r)), single).get(0);
+            ModelOutput alone = model.generate(List.of(inputs.get(r)), null, single).get(0);
             assertThat(batch.get(r).tokenIds()).containsExactly(alone.tokenIds());
             for (int s = 0; s < alone.tokenIds().length; s++) {
                 assertThat(maxAbsDiff(batchTrace.logitsRow(s, r), single.logitsRow(s, 0)))
@@ -224,7 +224,7 @@ class ModelConformanceTest {
         int before = model.manager().getManagedArrays().size();
         JsonNode c = caseById("mixtral_tiny");
         for (int i = 0; i < 3; i++) {
-            model.generate(List.of(input(c), input(caseById("mixtral_text_only"))));
+            model.generate(List.of(input(c), input(caseById("mixtral_text_only"))), null, io.flinkcumo.engine.model.ForwardTrace.NONE);
         }
         assertThat(model.manager().getManagedArrays()).hasSize(before);
     }

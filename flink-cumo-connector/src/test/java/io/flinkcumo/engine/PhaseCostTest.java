@@ -56,7 +56,7 @@ class PhaseCostTest {
         try (CumoModel model = CumoModel.load(Conformance.dir().resolve("tiny-mistral"))) {
             long elements = 0;
             long linear = 0; // the Linear weights bf16/int8 store narrower
-            for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
+            for (Map.Entry<String, NDArray> e : model.weights().entrySet()) {
                 String n = e.getKey();
                 if (n.startsWith("model.layers.") || n.equals("model.norm.weight") || n.equals("lm_head.weight")) {
                     elements += e.getValue().getShape().size();

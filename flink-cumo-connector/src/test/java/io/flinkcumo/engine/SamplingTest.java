@@ -31,7 +31,7 @@ class SamplingTest {
     }
 
     private int[] run(GenerationConfig config) {
-        return model.generate(List.of(new ModelInput(prompt, List.of(), config))).get(0).tokenIds();
+        return model.generate(List.of(new ModelInput(prompt, List.of(), config)), null, io.flinkcumo.engine.model.ForwardTrace.NONE).get(0).tokenIds();
     }
 
     @Test
@@ -60,7 +60,7 @@ class SamplingTest {
         List<ModelOutput> batch = model.generate(List.of(
                 new ModelInput(new int[] {1, 300, 301}, List.of(), GenerationConfig.greedy(5)),
                 new ModelInput(prompt, List.of(), sampled),
-                new ModelInput(prompt, List.of(), new GenerationConfig(8, 1.2f, 0.9f, 50, 99))));
+                new ModelInput(prompt, List.of(), new GenerationConfig(8, 1.2f, 0.9f, 50, 99))), null, io.flinkcumo.engine.model.ForwardTrace.NONE);
         assertThat(batch.get(1).tokenIds()).containsExactly(alone);
     }
 
@@ -77,11 +77,11 @@ class SamplingTest {
     void promptLongerThanTheContextIsAClearError() {
         int[] longPrompt = new int[5000];
         java.util.Arrays.fill(longPrompt, 300);
-        assertThatThrownBy(() -> model.generate(List.of(new ModelInput(longPrompt, List.of(), GenerationConfig.greedy(2)))))
+        assertThatThrownBy(() -> model.generate(List.of(new ModelInput(longPrompt, List.of(), GenerationConfig.greedy(2))), null, io.flinkcumo.engine.model.ForwardTrace.NONE))
                 .hasMessageContaining("the context holds 4096");
         int[] fits = new int[4094];
         java.util.Arrays.fill(fits, 300);
-        ModelOutput out = model.generate(List.of(new ModelInput(fits, List.of(), GenerationConfig.greedy(10)))).get(0);
+        ModelOutput out = model.generate(List.of(new ModelInput(fits, List.of(), GenerationConfig.greedy(10))), null, io.flinkcumo.engine.model.ForwardTrace.NONE).get(0);
         assertThat(out.tokenIds()).as("generation stops at the context end").hasSizeLessThanOrEqualTo(2);
     }
 }

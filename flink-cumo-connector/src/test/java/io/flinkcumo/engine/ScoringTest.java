@@ -45,7 +45,7 @@ class ScoringTest {
     /** Σ_j log softmax(logits of step j)[ids_j] from a traced greedy run. */
     private double generatedLogLikelihood(ModelInput in, int[] ids) {
         CapturingTrace trace = new CapturingTrace();
-        model.generate(List.of(in), trace);
+        model.generate(List.of(in), null, trace);
         double sum = 0;
         for (int j = 0; j < ids.length; j++) {
             float[] row = trace.logitsRow(j, 0);
@@ -65,7 +65,7 @@ class ScoringTest {
     @Test
     void teacherForcedScoreEqualsGenerationLogLikelihood() {
         ModelInput in = input("mixtral_chelsea", 6);
-        int[] greedy = model.generate(List.of(in)).get(0).tokenIds();
+        int[] greedy = model.generate(List.of(in), null, io.flinkcumo.engine.model.ForwardTrace.NONE).get(0).tokenIds();
         assertThat(greedy.length).isGreaterThanOrEqualTo(3);
         int[] prefix = Arrays.copyOf(greedy, 3);
         double expected = generatedLogLikelihood(in, prefix);

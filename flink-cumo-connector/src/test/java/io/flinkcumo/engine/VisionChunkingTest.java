@@ -44,8 +44,8 @@ class VisionChunkingTest {
             assertThat(single.generator().vision().cropsPerPass()).isEqualTo(1);
             CapturingTrace a = new CapturingTrace();
             CapturingTrace b = new CapturingTrace();
-            ModelOutput x = whole.generate(List.of(input), a).get(0);
-            ModelOutput y = single.generate(List.of(input), b).get(0);
+            ModelOutput x = whole.generate(List.of(input), null, a).get(0);
+            ModelOutput y = single.generate(List.of(input), null, b).get(0);
             assertThat(y.tokenIds()).containsExactly(x.tokenIds());
             assertThat(a.visionFeatures).hasSameSizeAs(b.visionFeatures);
             assertThat(maxAbsDiff(a.visionFeatures, b.visionFeatures)).isLessThanOrEqualTo(1e-4);

@@ -73,10 +73,10 @@ class WeightPrecisionConformanceTest {
     @Test
     void linearWeightsAreInt8WithOneScalePerOutputChannel() {
         CumoModel m = model("tiny-mistral", Precision.INT8);
-        NDArray q = m.parameters().get("model.layers.0.mlp.gate_proj.weight");
+        NDArray q = m.weights().get("model.layers.0.mlp.gate_proj.weight");
         assertThat(q.getDataType()).isEqualTo(DataType.INT8);
         CumoModel f = model("tiny-mistral", Precision.FP32);
-        NDArray w = f.parameters().get("model.layers.0.mlp.gate_proj.weight");
+        NDArray w = f.weights().get("model.layers.0.mlp.gate_proj.weight");
         assertThat(q.getShape()).isEqualTo(w.getShape());
         // each row reaches ±127 at its largest weight, and Q·scale is within scale/2 of W
         float[] qs = q.toType(DataType.FLOAT32, false).toFloatArray();
@@ -95,16 +95,16 @@ class WeightPrecisionConformanceTest {
             }
         }
         // norms and embeddings stay float32
-        assertThat(m.parameters().get("model.norm.weight").getDataType()).isEqualTo(DataType.FLOAT32);
-        assertThat(m.parameters().get("model.embed_tokens.weight").getDataType()).isEqualTo(DataType.FLOAT32);
+        assertThat(m.weights().get("model.norm.weight").getDataType()).isEqualTo(DataType.FLOAT32);
+        assertThat(m.weights().get("model.embed_tokens.weight").getDataType()).isEqualTo(DataType.FLOAT32);
     }
 
     @Test
     void linearWeightsAreBFloat16AndTheRestFloat32() {
         CumoModel b = model("tiny-mistral", Precision.BF16);
         CumoModel f = model("tiny-mistral", Precision.FP32);
-        NDArray w = f.parameters().get("model.layers.0.mlp.gate_proj.weight"); // [out, in]
-        Linear linear = new Linear(b.parameters().get("model.layers.0.mlp.gate_proj.weight"), null, null, new BFloat16(w.getManager()));
+        NDArray w = f.weights().get("model.layers.0.mlp.gate_proj.weight"); // [out, in]
+        Linear linear = new Linear(b.weights().get("model.layers.0.mlp.gate_proj.weight"), null, null, new BFloat16(w.getManager()));
         try (NDManager scope = w.getManager().newSubManager()) {
             long in = w.getShape().get(1);
             // I [in, in] · Wᵀ in bfloat16 reads W back exactly: each output is one product with 1
@@ -114,8 +114,8 @@ class WeightPrecisionConformanceTest {
                 assertThat(stored[i]).as("weight %d", i).isEqualTo(roundToBFloat16(exact[i]));
             }
         }
-        assertThat(b.parameters().get("model.norm.weight").getDataType()).isEqualTo(DataType.FLOAT32);
-        assertThat(b.parameters().get("model.embed_tokens.weight").getDataType()).isEqualTo(DataType.FLOAT32);
+        assertThat(b.weights().get("model.norm.weight").getDataType()).isEqualTo(DataType.FLOAT32);
+        assertThat(b.weights().get("model.embed_tokens.weight").getDataType()).isEqualTo(DataType.FLOAT32);
     }
 
     /** float32 → bfloat16 → float32, round to nearest even (what torch's .to(bfloat16) does). */
@@ -139,8 +139,8 @@ class WeightPrecisionConformanceTest {
             ModelInput input = new ModelInput(intArray(c.get("input_ids")), pixels, GenerationConfig.greedy(c.get("max_new_tokens").asInt()));
             CapturingTrace f = new CapturingTrace();
             CapturingTrace q = new CapturingTrace();
-            ModelOutput fo = model(dir, Precision.FP32).generate(List.of(input), f).get(0);
-            ModelOutput qo = model(dir, precision).generate(List.of(input), q).get(0);
+            ModelOutput fo = model(dir, Precision.FP32).generate(List.of(input), null, f).get(0);
+            ModelOutput qo = model(dir, precision).generate(List.of(input), null, q).get(0);
             if (f.visionFeatures != null) {
                 double vErr = relativeRms(f.visionFeatures, q.visionFeatures);
                 report.append(String.format("%s: vision rms %.4f max %.4f", c.get("id").asText(), vErr,

@@ -1,9 +1,21 @@
 package io.flinkcumo.engine.model;
 
 import ai.djl.ndarray.NDArray;
+import io.flinkcumo.engine.CumoConfig;
 
 /** CLIP self-attention: q scaled by head_dim^-0.5 after its bias, no mask, out_proj with bias. */
 public record ClipAttention(Linear qProj, Linear kProj, Linear vProj, Linear outProj, int numHeads) {
+
+    /** Loads {@code prefix} ({@code …self_attn.}): q/k/v/out_proj, each [D, D] with a bias. */
+    public static ClipAttention load(Weights w, String prefix, CumoConfig.Vision v) {
+        int d = v.hiddenSize();
+        return new ClipAttention(
+                w.linear(prefix + "q_proj", d, d, true),
+                w.linear(prefix + "k_proj", d, d, true),
+                w.linear(prefix + "v_proj", d, d, true),
+                w.linear(prefix + "out_proj", d, d, true),
+                v.numAttentionHeads());
+    }
 
     /** x: [n, T, D] → [n, T, D]. */
     public NDArray forward(NDArray x) {

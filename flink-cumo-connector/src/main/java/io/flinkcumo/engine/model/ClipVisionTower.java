@@ -8,6 +8,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import io.flinkcumo.engine.CumoConfig;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -54,6 +55,53 @@ public final class ClipVisionTower {
         this.positionEmbedding = positionEmbedding;
         this.preLayrnorm = preLayrnorm;
         this.layers = List.copyOf(layers);
+    }
+
+    /**
+     * Loads the tower at {@code prefix} ({@code model.vision_tower.vision_model.}):
+     * {@code embeddings.patch_embedding.weight} [D, 3, p, p] (held as its matmul form [3·p·p, D]),
+     * {@code embeddings.class_embedding} [D], {@code embeddings.position_embedding.weight}
+     * [1 + P, D], {@code pre_layrnorm} and {@code encoder.layers.{l}} ({@link ClipEncoderLayer}).
+     * The last layer and {@code post_layernorm} are skipped (features come from the penultimate
+     * layer) unless {@code withLastLayer}, which loads and runs the last layer (see the constructor).
+     */
+    public static ClipVisionTower load(Weights w, String prefix, CumoConfig c, boolean withLastLayer) {
+        CumoConfig.Vision v = c.vision();
+        int d = v.hiddenSize();
+        int patch = v.patchSize();
+        String patchName = prefix + PATCH_EMBEDDING;
+        NDArray conv = w.get(patchName, d, 3, patch, patch);
+        NDArray patchT = conv.reshape(d, 3L * patch * patch).transpose(1, 0).duplicate(); // [3pp, D]
+        conv.close();
+        patchT.setName(patchName);
+        w.replaceLoaded(patchName, patchT);
+        List<ClipEncoderLayer> layers = new ArrayList<>();
+        int built = withLastLayer ? v.numHiddenLayers() : v.layersUsed();
+        for (int l = 0; l < built; l++) {
+            layers.add(ClipEncoderLayer.load(w, prefix + "encoder.layers." + l + ".", c, l));
+        }
+        String lastLayer = prefix + "encoder.layers." + v.layersUsed() + ".";
+        w.skip(n -> n.startsWith(lastLayer) || n.startsWith(prefix + "post_layernorm."));
+        ClipEncoderLayer last = withLastLayer ? layers.remove(layers.size() - 1) : null;
+        return new ClipVisionTower(
+                v,
+                patchT,
+                w.get(prefix + "embeddings.class_embedding", d),
+                w.get(prefix + "embeddings.position_embedding.weight", v.numPatches() + 1, d),
+                LayerNorm.load(w, prefix + "pre_layrnorm", d, v.layerNormEps()),
+                layers,
+                last);
+    }
+
+    /**
+     * The patch embedding's name under the tower's prefix; the tower holds it transposed, [3·p·p, D],
+     * where the checkpoint has [D, 3, p, p].
+     */
+    public static final String PATCH_EMBEDDING = "embeddings.patch_embedding.weight";
+
+    /** The patch embedding {@code heldT} [3·p·p, D] back in its checkpoint shape [D, 3, p, p]. */
+    public static NDArray patchEmbeddingAsStored(NDArray heldT, CumoConfig.Vision v) {
+        return heldT.transpose(1, 0).reshape(v.hiddenSize(), 3, v.patchSize(), v.patchSize());
     }
 
     public List<ClipEncoderLayer> layers() {

@@ -130,8 +130,8 @@ public final class ContinuousBatch<T> implements AutoCloseable {
 
     /** Bytes of one cache slot of one row (K and V of every layer). */
     public long bytesPerSlot() {
-        CumoConfig.Llm l = config.llm();
-        return 2L * l.numHiddenLayers() * l.numKeyValueHeads() * l.headDim() * generator.dataType().getNumOfBytes();
+        LanguageModel l = generator.llm();
+        return 2L * l.numLayers() * l.numKeyValueHeads() * l.headDim() * generator.dataType().getNumOfBytes();
     }
 
     /** Bytes of the running cache now. */
@@ -266,11 +266,10 @@ public final class ContinuousBatch<T> implements AutoCloseable {
         }
         int b = running.size();
         int c = cache.length(); // slot this step writes
-        int slots = c + 1;
         long[] ids = new long[b];
         int[][] pos = new int[b][1];
         int[] owners = new int[b];
-        float[] mask = new float[b * slots];
+        CausalMask mask = new CausalMask(b, 1, c);
         Sampler[] samplers = new Sampler[b];
         for (int r = 0; r < b; r++) {
             Seq<T> s = running.get(r);
@@ -278,24 +277,22 @@ public final class ContinuousBatch<T> implements AutoCloseable {
             pos[r][0] = s.promptLength + s.generated.size() - 1;
             owners[r] = r;
             samplers[r] = s.sampler;
-            for (int j = 0; j < slots; j++) {
-                boolean visible = (j >= s.promptStart && j < s.promptStart + s.promptLength) || j >= s.decodeStart;
-                mask[r * slots + j] = visible ? 0f : Float.NEGATIVE_INFINITY;
-            }
+            mask.seePast(r, s.promptStart, s.promptStart + s.promptLength, s.decodeStart, c); // its prompt and its tokens
         }
         RoutingRecorder stepRouting = new RoutingRecorder(b);
         long[] tensors = {0};
         NDManager scope = session;
         NDArray logits = Scopes.keep(() -> {
             int before = scope.getManagedArrays().size();
-            NDArray h = generator.llm().forward(
-                    generator.llm().embed(scope.create(ids, new Shape(b, 1))),
-                    generator.llm().rotary().tables(scope, pos, generator.dataType()),
-                    generator.maskArray(scope, mask, b, 1, slots),
+            LanguageModel llm = generator.llm();
+            NDArray h = llm.forward(
+                    llm.embed(scope.create(ids, new Shape(b, 1))),
+                    pos,
+                    mask.toArray(scope, generator.dataType()),
                     cache,
                     new TokenOwners(owners, stepRouting, ForwardTrace.NONE),
                     false);
-            NDArray out = generator.llm().logits(h.reshape(b, -1)); // [B, V]
+            NDArray out = llm.logits(h.reshape(b, -1)); // [B, V]
             tensors[0] = scope.getManagedArrays().size() - before;
             return out;
         });

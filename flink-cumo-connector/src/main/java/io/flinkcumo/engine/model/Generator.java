@@ -20,9 +20,9 @@ import java.util.List;
  * Batched generation for requests of different lengths, equal to running each alone:
  * <ol>
  *   <li>all crops of all images in one S² vision pass, then the projector;</li>
- *   <li>splice: every prompt's text embeddings and image rows gathered into a right-padded
+ *   <li>{@link Splice}: every prompt's text embeddings and image rows gathered into a right-padded
  *       [B, L_max, H] batch with one gather;</li>
- *   <li>prefill with a causal mask that also hides padding keys; each row's logits are read at its
+ *   <li>prefill with a {@link CausalMask} that also hides padding keys; each row's logits are read at its
  *       own last real position;</li>
  *   <li>decode: all rows write the same cache slot per step, row b at RoPE position L_b + i, with
  *       the padding slots [L_b, L_max) masked, until EOS or the row's token budget.</li>
@@ -33,10 +33,10 @@ public final class Generator {
     private final CumoConfig config;
     private final MultiScaleVisionEncoder vision;
     private final FeedForward projector;
-    private final MistralModel llm;
+    private final LanguageModel llm;
     private final DataType type;
 
-    public Generator(CumoConfig config, MultiScaleVisionEncoder vision, FeedForward projector, MistralModel llm, DataType type) {
+    public Generator(CumoConfig config, MultiScaleVisionEncoder vision, FeedForward projector, LanguageModel llm, DataType type) {
         this.config = config;
         this.vision = vision;
         this.projector = projector;
@@ -63,8 +63,8 @@ public final class Generator {
         return projector;
     }
 
-    /** The language model. */
-    public MistralModel llm() {
+    /** The language model (of the config's model family). */
+    public LanguageModel llm() {
         return llm;
     }
 
@@ -123,17 +123,14 @@ public final class Generator {
                 break;
             }
             steps++;
-            int slots = lMax + step + 1; // cache slots after this step's write
+            int past = lMax + step; // cache slots before this step's write
             int[][] pos = new int[b][1];
             int[] stepOwners = new int[b];
-            float[] stepMask = new float[b * slots];
+            CausalMask stepMask = new CausalMask(b, 1, past);
             for (int r = 0; r < b; r++) {
                 pos[r][0] = lengths[r] + step;
                 stepOwners[r] = done[r] ? -1 : r;
-                for (int j = 0; j < slots; j++) {
-                    boolean visible = j < lengths[r] || j >= lMax;
-                    stepMask[r * slots + j] = visible ? 0f : Float.NEGATIVE_INFINITY;
-                }
+                stepMask.seePast(r, 0, lengths[r], lMax, past); // its prompt and its generated tokens, not the padding
             }
             NDArray previous = logits;
             logits = Scopes.keep(() -> { // the step's temporaries (masks, rope tables, cache views) are freed here
@@ -141,8 +138,8 @@ public final class Generator {
                 NDArray ids = scope.create(next, new Shape(b, 1));
                 NDArray h = llm.forward(
                         llm.embed(ids),
-                        llm.rotary().tables(scope, pos, type),
-                        maskArray(scope, stepMask, b, 1, slots),
+                        pos,
+                        stepMask.toArray(scope, type),
                         cache,
                         new TokenOwners(stepOwners, recorder, trace),
                         false);
@@ -206,63 +203,24 @@ public final class Generator {
         // ---- splice (the part of each prompt after the shared prefix) ----
         int p = config.imageTokens();
         int[] lengths = new int[b];
-        int[] own = new int[b]; // positions each row prefills itself: lengths − L_p
-        List<Integer> textIds = new ArrayList<>();
         for (int r = 0; r < b; r++) {
-            int[] ids = inputs.get(r).inputIds();
-            for (int k = lp; k < ids.length; k++) {
-                int id = ids[k];
-                if (id != ModelInput.IMAGE_TOKEN_INDEX) {
-                    if (id < 0 || id >= config.llm().vocabSize()) {
-                        throw new IllegalArgumentException("token id " + id + " is outside the vocabulary of " + config.llm().vocabSize());
-                    }
-                    textIds.add(id);
-                }
-            }
+            checkVocabulary(inputs.get(r).inputIds(), lp);
             lengths[r] = promptLength(inputs.get(r));
-            own[r] = lengths[r] - lp;
             if (lengths[r] >= config.maxContext()) {
                 throw new IllegalArgumentException(
                         "the prompt fills " + lengths[r] + " positions after splicing " + p + " rows per image, but the context holds "
                                 + config.maxContext() + " (with room for at least one new token)");
             }
         }
-        int lOwn = Arrays.stream(own).max().orElseThrow(); // L_own: rows prefilled this call
+        Splice splice = new Splice(inputs.stream().map(ModelInput::inputIds).toList(), lp, p);
+        int[] own = splice.lengths(); // positions each row prefills itself: lengths − L_p
+        int lOwn = splice.maxLength(); // L_own: rows prefilled this call
         int lMax = lp + lOwn;
-        int textCount = textIds.size();
-        int imageCount = imageRows == null ? 0 : (int) imageRows.getShape().get(0);
-        int zeroRow = textCount + imageCount;
-        long[] gather = new long[b * lOwn];
-        Arrays.fill(gather, zeroRow);
-        int text = 0;
-        int image = 0;
-        for (int r = 0; r < b; r++) {
-            int pos = 0;
-            int[] ids = inputs.get(r).inputIds();
-            for (int k = lp; k < ids.length; k++) {
-                if (ids[k] == ModelInput.IMAGE_TOKEN_INDEX) {
-                    for (int i = 0; i < p; i++) {
-                        gather[r * lOwn + pos++] = textCount + image++;
-                    }
-                } else {
-                    gather[r * lOwn + pos++] = text++;
-                }
-            }
-        }
-        NDList table = new NDList();
-        if (textCount > 0) {
-            table.add(llm.embed(scope.create(textIds.stream().mapToLong(Integer::longValue).toArray())));
-        }
-        if (imageRows != null) {
-            table.add(imageRows);
-        }
-        table.add(scope.zeros(new Shape(1, config.llm().hiddenSize()), type));
-        NDArray x = NDArrays.concat(table, 0).get(scope.create(gather)).reshape(b, lOwn, config.llm().hiddenSize());
+        NDArray x = splice.embed(scope, llm, imageRows, type); // [B, L_own, H]
         trace.llmHidden(0, x);
 
         // ---- prefill: row r's own tokens at positions L_p + t, seeing the prefix and its own earlier tokens ----
-        KvCache cache = new KvCache(
-                scope, llm.numLayers(), b, config.llm().numKeyValueHeads(), lMax + extraSlots, config.llm().headDim(), type);
+        KvCache cache = new KvCache(scope, llm.numLayers(), b, llm.numKeyValueHeads(), lMax + extraSlots, llm.headDim(), type);
         if (prefix != null) {
             cache.prime(prefix.keys(), prefix.values());
             for (int r = 0; r < b; r++) {
@@ -271,20 +229,15 @@ public final class Generator {
         }
         int[][] positions = new int[b][lOwn];
         int[] owners = new int[b * lOwn];
-        float[] mask = new float[b * lOwn * lMax];
         for (int r = 0; r < b; r++) {
             for (int t = 0; t < lOwn; t++) {
                 positions[r][t] = lp + t;
                 owners[r * lOwn + t] = t < own[r] ? r : -1;
-                for (int j = 0; j < lMax; j++) {
-                    boolean visible = j < lp || (j - lp <= t && j - lp < own[r]);
-                    mask[(r * lOwn + t) * lMax + j] = visible ? 0f : Float.NEGATIVE_INFINITY;
-                }
             }
         }
+        NDArray mask = new CausalMask(b, lOwn, lp).lengths(own).toArray(scope, type); // [B, 1, L_own, L_max]
         TokenOwners prefillTokens = new TokenOwners(owners, recorder, trace);
-        NDArray hidden = llm.forward(
-                x, llm.rotary().tables(scope, positions, type), maskArray(scope, mask, b, lOwn, lMax), cache, prefillTokens, true);
+        NDArray hidden = llm.forward(x, positions, mask, cache, prefillTokens, true);
         long[] last = new long[b];
         for (int r = 0; r < b; r++) {
             last[r] = (long) r * lOwn + own[r] - 1;
@@ -292,6 +245,16 @@ public final class Generator {
         NDArray logits = llm.logits(hidden.reshape((long) b * lOwn, -1).get(scope.create(last))); // [B, V]
         trace.logits(0, logits);
         return new Prefilled(lengths, lMax, cache, logits, recorder, t1 - t0, System.nanoTime() - t1);
+    }
+
+    /** Token ids (from index {@code from}, placeholders aside) must lie in the vocabulary. */
+    private void checkVocabulary(int[] ids, int from) {
+        for (int k = from; k < ids.length; k++) {
+            int id = ids[k];
+            if (id != ModelInput.IMAGE_TOKEN_INDEX && (id < 0 || id >= llm.vocabSize())) {
+                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary of " + llm.vocabSize());
+            }
+        }
     }
 
     /** The next-token logits after each prompt, prefilled with {@code reuse} (for equivalence checks). */
@@ -338,23 +301,19 @@ public final class Generator {
     PromptPrefixCache.Entry prefixEntry(NDManager owner, int[] ids) {
         int lp = ids.length;
         for (int id : ids) {
-            if (id < 0 || id >= config.llm().vocabSize()) {
-                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary of " + config.llm().vocabSize());
+            if (id < 0 || id >= llm.vocabSize()) {
+                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary of " + llm.vocabSize());
             }
         }
         RoutingRecorder routing = new RoutingRecorder(1);
         try (NDManager scope = owner.newSubManager()) {
-            KvCache cache = new KvCache(scope, llm.numLayers(), 1, config.llm().numKeyValueHeads(), lp, config.llm().headDim(), type);
+            KvCache cache = new KvCache(scope, llm.numLayers(), 1, llm.numKeyValueHeads(), lp, llm.headDim(), type);
             int[][] positions = new int[1][lp];
-            float[] mask = new float[lp * lp];
             for (int t = 0; t < lp; t++) {
                 positions[0][t] = t;
-                for (int j = 0; j < lp; j++) {
-                    mask[t * lp + j] = j <= t ? 0f : Float.NEGATIVE_INFINITY;
-                }
             }
             NDArray x = llm.embed(scope.create(Arrays.stream(ids).mapToLong(i -> i).toArray(), new Shape(1, lp)));
-            llm.forward(x, llm.rotary().tables(scope, positions, type), maskArray(scope, mask, 1, lp, lp), cache,
+            llm.forward(x, positions, CausalMask.causal(lp).toArray(scope, type), cache,
                     new TokenOwners(new int[lp], routing, ForwardTrace.NONE), false);
             NDArray[] k = new NDArray[llm.numLayers()];
             NDArray[] v = new NDArray[llm.numLayers()];
@@ -390,8 +349,8 @@ public final class Generator {
                 throw new IllegalArgumentException("a continuation to score is empty");
             }
             for (int id : cont) {
-                if (id < 0 || id >= config.llm().vocabSize()) {
-                    throw new IllegalArgumentException("token id " + id + " is outside the vocabulary of " + config.llm().vocabSize());
+                if (id < 0 || id >= llm.vocabSize()) {
+                    throw new IllegalArgumentException("token id " + id + " is outside the vocabulary of " + llm.vocabSize());
                 }
             }
             m = Math.max(m, cont.length);
@@ -408,25 +367,21 @@ public final class Generator {
         long[] ids = new long[rows * m];
         int[][] pos = new int[rows][m];
         int[] owners = new int[rows * m];
-        int slots = pre.lMax() + m;
-        float[] mask = new float[rows * m * slots];
+        CausalMask mask = new CausalMask(rows, m, pre.lMax()); // each continuation after its prompt (not the padding)
         for (int i = 0; i < rows; i++) {
             int r = i / c;
             int[] cont = continuations.get(i % c);
+            mask.seePast(i, 0, pre.lengths()[r]);
             for (int j = 0; j < m; j++) {
                 ids[i * m + j] = j < cont.length ? cont[j] : 0;
                 pos[i][j] = pre.lengths()[r] + j;
                 owners[i * m + j] = j < cont.length ? i : -1; // routed, but recorded apart from the prompts' statistics
-                for (int s = 0; s < slots; s++) {
-                    boolean visible = s < pre.lengths()[r] || (s >= pre.lMax() && s <= pre.lMax() + j);
-                    mask[(i * m + j) * slots + s] = visible ? 0f : Float.NEGATIVE_INFINITY;
-                }
             }
         }
         NDArray h = llm.forward(
                 llm.embed(scope.create(ids, new Shape(rows, m))),
-                llm.rotary().tables(scope, pos, type),
-                maskArray(scope, mask, rows, m, slots),
+                pos,
+                mask.toArray(scope, type),
                 cache,
                 new TokenOwners(owners, new RoutingRecorder(rows), ForwardTrace.NONE),
                 false);
@@ -636,10 +591,6 @@ public final class Generator {
             }
         }
         return all;
-    }
-
-    NDArray maskArray(NDManager scope, float[] mask, int b, int l, int t) {
-        return scope.create(mask, new Shape(b, 1, l, t)).toType(type, false);
     }
 
     /** Next token of every row: argmax on the device for greedy rows, host sampling for the others. */

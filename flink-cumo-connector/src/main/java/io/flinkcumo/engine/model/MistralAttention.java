@@ -3,6 +3,7 @@ package io.flinkcumo.engine.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
+import io.flinkcumo.engine.CumoConfig;
 
 /**
  * Mistral grouped-query attention: q/k/v/o projections without bias, RoPE on q and k, query head
@@ -11,6 +12,20 @@ import ai.djl.ndarray.types.DataType;
  * its shared keys (no copy of K/V per query head).
  */
 public record MistralAttention(Linear qProj, Linear kProj, Linear vProj, Linear oProj, int numHeads, int numKvHeads) {
+
+    /** Loads {@code prefix} ({@code …self_attn.}): q_proj [heads·d, H], k_proj and v_proj [kv_heads·d, H], o_proj [H, heads·d]. */
+    public static MistralAttention load(Weights w, String prefix, CumoConfig.Llm l) {
+        int h = l.hiddenSize();
+        int q = l.numAttentionHeads() * l.headDim();
+        int kv = l.numKeyValueHeads() * l.headDim();
+        return new MistralAttention(
+                w.linear(prefix + "q_proj", q, h, false),
+                w.linear(prefix + "k_proj", kv, h, false),
+                w.linear(prefix + "v_proj", kv, h, false),
+                w.linear(prefix + "o_proj", h, q, false),
+                l.numAttentionHeads(),
+                l.numKeyValueHeads());
+    }
 
     /**
      * x: [B, L, H]; rope: cos/sin [B, 1, L, d]; mask: [B, 1, L, T] additive (0 or −∞) over the

@@ -1,22 +1,31 @@
 package io.flinkcumo.engine.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.SparseFormat;
+import io.flinkcumo.engine.CumoConfig;
 
+import java.util.ArrayList;
 import java.util.List;
 
-/** The language model: token embeddings, decoder layers, final RMSNorm and lm_head. */
-public final class MistralModel {
+/**
+ * HF {@code MistralForCausalLM} / {@code MixtralForCausalLM}: token embeddings, decoder layers,
+ * final RMSNorm and lm_head. Its checkpoint names: {@code model.embed_tokens.weight} [V, H],
+ * {@code model.layers.{i}.*} ({@link MistralDecoderLayer}), {@code model.norm.weight} [H],
+ * {@code lm_head.weight} [V, H] (absent when tied to the embeddings).
+ */
+public final class MistralModel implements LanguageModel {
 
     private final NDArray embedTokens; // [V, H]
     private final List<MistralDecoderLayer> layers;
     private final RmsNorm norm;
     private final NDArray lmHead; // [V, H]
     private final RotaryEmbedding rotary;
+    private final CumoConfig.Llm config;
 
     public MistralModel(
-            NDArray embedTokens, List<MistralDecoderLayer> layers, RmsNorm norm, NDArray lmHead, RotaryEmbedding rotary) {
+            CumoConfig.Llm config, NDArray embedTokens, List<MistralDecoderLayer> layers, RmsNorm norm, NDArray lmHead,
+            RotaryEmbedding rotary) {
+        this.config = config;
         this.embedTokens = embedTokens;
         this.layers = List.copyOf(layers);
         this.norm = norm;
@@ -24,24 +33,56 @@ public final class MistralModel {
         this.rotary = rotary;
     }
 
+    /** Loads the language model whose tensors are named {@code prefix + "model.…"} and {@code prefix + "lm_head.weight"}. */
+    public static MistralModel load(Weights w, String prefix, CumoConfig.Llm l) {
+        int h = l.hiddenSize();
+        float eps = (float) l.rmsNormEps();
+        List<MistralDecoderLayer> layers = new ArrayList<>();
+        for (int i = 0; i < l.numHiddenLayers(); i++) {
+            layers.add(MistralDecoderLayer.load(w, prefix + "model.layers." + i + ".", l, i));
+        }
+        NDArray embed = w.get(prefix + "model.embed_tokens.weight", l.vocabSize(), h);
+        String head = prefix + "lm_head.weight";
+        NDArray lmHead = l.tieWordEmbeddings() && !w.has(head) ? embed : w.get(head, l.vocabSize(), h);
+        return new MistralModel(
+                l, embed, layers, RmsNorm.load(w, prefix + "model.norm", h, eps), lmHead, new RotaryEmbedding(l.headDim(), l.ropeTheta()));
+    }
+
+    @Override
     public int numLayers() {
         return layers.size();
     }
 
-    public RotaryEmbedding rotary() {
-        return rotary;
+    @Override
+    public int hiddenSize() {
+        return config.hiddenSize();
+    }
+
+    @Override
+    public int numKeyValueHeads() {
+        return config.numKeyValueHeads();
+    }
+
+    @Override
+    public int headDim() {
+        return config.headDim();
+    }
+
+    @Override
+    public int vocabSize() {
+        return config.vocabSize();
     }
 
     /** ids: int64 [...] → embeddings [..., H]. */
+    @Override
     public NDArray embed(NDArray ids) {
         return ai.djl.nn.core.Embedding.embedding(ids, embedTokens, SparseFormat.DENSE).singletonOrThrow();
     }
 
-    /**
-     * Runs the decoder layers over x [B, L, H], writing the cache (or attending only within x when
-     * {@code cache} is null, as in training); returns the residual stream [B, L, H].
-     */
-    public NDArray forward(NDArray x, NDList rope, NDArray mask, KvCache cache, TokenOwners tokens, boolean trace) {
+    /** RoPE tables for {@code positions} in x's manager and type, then the decoder layers. */
+    @Override
+    public NDArray forward(NDArray x, int[][] positions, NDArray mask, KvCache cache, TokenOwners tokens, boolean trace) {
+        var rope = rotary.tables(x.getManager(), positions, x.getDataType()); // cos, sin [B, 1, L, d]
         for (int i = 0; i < layers.size(); i++) {
             MistralDecoderLayer layer = layers.get(i);
             NDArray in = x;
@@ -64,7 +105,8 @@ public final class MistralModel {
         return x;
     }
 
-    /** Final norm and lm_head on hidden [B, H] → logits [B, V]. */
+    /** Final norm and lm_head on hidden [N, H] → logits [N, V]. */
+    @Override
     public NDArray logits(NDArray hidden) {
         return ai.djl.nn.core.Linear.linear(norm.forward(hidden), lmHead, null).singletonOrThrow();
     }

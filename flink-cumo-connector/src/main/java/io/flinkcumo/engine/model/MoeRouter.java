@@ -37,6 +37,11 @@ public final class MoeRouter {
         this.topK = topK;
     }
 
+    /** Loads the gate {@code prefix.weight} [experts, in] (no bias). */
+    public static MoeRouter load(Weights w, String prefix, int experts, int in, int topK) {
+        return new MoeRouter(new Linear(w.get(prefix + ".weight", experts, in), null), topK);
+    }
+
     public int numExperts() {
         return (int) gate.outFeatures();
     }

@@ -7,7 +7,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.flinkcumo.engine.routing.Component;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * A sparse top-k MoE block (CLIP-MoE layer, MLP-MoE projector, Mixtral block): y_n = Σ_j ŵ_nj ·
@@ -36,6 +38,21 @@ public final class SparseMoe implements FeedForward {
         this.component = component;
         this.layer = layer;
         this.outFeatures = outFeatures;
+    }
+
+    /**
+     * Loads the block at {@code prefix}: the router {@code gate.weight} [experts, in] and
+     * {@code experts.{x}.…}, each loaded by {@code expert} from its own prefix.
+     */
+    public static SparseMoe load(
+            Weights w, String prefix, int experts, int topK, int in, int out, Component component, int layer,
+            Function<String, ? extends FeedForward> expert) {
+        MoeRouter router = MoeRouter.load(w, prefix + "gate", experts, in, topK);
+        List<FeedForward> list = new ArrayList<>();
+        for (int x = 0; x < experts; x++) {
+            list.add(expert.apply(prefix + "experts." + x + "."));
+        }
+        return new SparseMoe(router, list, out, component, layer);
     }
 
     public MoeRouter router() {

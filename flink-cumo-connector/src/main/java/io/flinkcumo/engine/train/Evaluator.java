@@ -62,21 +62,21 @@ public final class Evaluator {
         Map<String, int[]> acc = new TreeMap<>();
         Map<String, long[]> counts = new TreeMap<>();
         List<String[]> examples = new ArrayList<>();
-        try (CumoModel model = CumoModel.load(modelDir); CumoTokenizer tokenizer = CumoTokenizer.load(modelDir)) {
+        try (CumoModel model = CumoModel.load(modelDir); CumoTokenizer tokenizer = model.family().tokenizer().load(modelDir)) {
             CumoConfig config = model.config();
             float[][] pixels = Trainer.pixels(samples, config, data);
             List<ModelInput> inputs = new ArrayList<>();
             List<ShapesDataset.Qa> questions = new ArrayList<>();
             for (int i = 0; i < samples.size(); i++) {
                 for (ShapesDataset.Qa qa : samples.get(i).qa()) {
-                    int[] ids = tokenizer.encodeImagePrompt(Conversation.singleTurn(qa.question(), 1).prompt());
+                    int[] ids = tokenizer.encodeImagePrompt(Conversation.singleTurn(model.family().template(), qa.question(), 1).prompt());
                     inputs.add(new ModelInput(ids, List.of(pixels[i]), GenerationConfig.greedy(8)));
                     questions.add(qa);
                 }
             }
             for (int from = 0; from < inputs.size(); from += batchSize) {
                 int to = Math.min(inputs.size(), from + batchSize);
-                List<ModelOutput> outs = model.generate(inputs.subList(from, to));
+                List<ModelOutput> outs = model.generate(inputs.subList(from, to), null, io.flinkcumo.engine.model.ForwardTrace.NONE);
                 for (int j = 0; j < outs.size(); j++) {
                     ShapesDataset.Qa qa = questions.get(from + j);
                     String answer = tokenizer.decode(outs.get(j).tokenIds(), true);

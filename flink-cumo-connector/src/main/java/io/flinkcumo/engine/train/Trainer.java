@@ -19,8 +19,11 @@ import io.flinkcumo.engine.CumoModel;
 import io.flinkcumo.engine.ModelInput;
 import io.flinkcumo.engine.image.ClipImageProcessor;
 import io.flinkcumo.engine.image.ImageDecoder;
+import io.flinkcumo.engine.model.CausalMask;
 import io.flinkcumo.engine.model.Generator;
+import io.flinkcumo.engine.model.LanguageModel;
 import io.flinkcumo.engine.model.Scopes;
+import io.flinkcumo.engine.model.Splice;
 import io.flinkcumo.engine.model.TokenOwners;
 import io.flinkcumo.engine.routing.RoutingRecorder;
 import io.flinkcumo.engine.safetensors.Dtype;
@@ -111,9 +114,10 @@ public final class Trainer {
         boolean resuming = options.resume() && Files.isRegularFile(stateDir.resolve("state.json"));
         Path source = resuming ? options.out() : options.model();
         List<StepLoss> losses = new ArrayList<>();
-        try (CumoModel model = CumoModel.loadForTraining(source, Device.cpu());
-                CumoTokenizer tokenizer = CumoTokenizer.load(options.model());
-                NDManager optimizerManager = model.manager().newSubManager()) {
+        try (TrainableModel trainable = TrainableModel.load(source, Device.cpu());
+                CumoTokenizer tokenizer = trainable.model().family().tokenizer().load(options.model());
+                NDManager optimizerManager = trainable.model().manager().newSubManager()) {
+            CumoModel model = trainable.model();
             CumoConfig config = model.config();
             if (options.stage() == 3 && !(config.clipMoe() || config.projectorMoe())) {
                 // allowed: the dense baseline of equal activated parameters, trained on the same questions
@@ -121,7 +125,7 @@ public final class Trainer {
             }
             List<ShapesDataset.Sample> samples = ShapesDataset.read(options.data(), "train");
             float[][] pixels = pixels(samples, config);
-            Map<String, NDArray> params = trainable(model);
+            Map<String, NDArray> params = trainable(trainable);
             AdamW optimizer = new AdamW(optimizerManager, 0.9f, 0.999f, 1e-8f, options.weightDecay());
             int perEpoch = (samples.size() + options.batchSize() - 1) / options.batchSize();
             int total = options.epochs() * perEpoch;
@@ -166,7 +170,7 @@ public final class Trainer {
                         l.step(), l.loss(), l.ce(), l.balance(), l.z(), l.lr(), l.gradNorm(), secs), StandardOpenOption.APPEND);
                 progressBar(step + 1, total, start, l, secs);
                 if ((options.saveEvery() > 0 && (step + 1) % options.saveEvery() == 0) || step + 1 == total) {
-                    save(model, optimizer, step + 1, total);
+                    save(trainable, optimizer, step + 1, total);
                 }
             }
             if (start >= total) {
@@ -283,48 +287,24 @@ public final class Trainer {
                 new TokenOwners(TokenOwners.repeatEach(imageOwners, (int) p), recorder, capture)); // [B·P, H]
 
         // splice text embeddings and image rows into [B, L, H]; labels follow the spliced positions
-        int[] lengths = new int[b];
-        List<Long> textIds = new ArrayList<>();
-        List<int[]> spliced = new ArrayList<>();
-        for (int r = 0; r < b; r++) {
-            TrainingExample ex = batch.get(r);
-            int len = 0;
-            for (int id : ex.ids()) {
-                len += id == ModelInput.IMAGE_TOKEN_INDEX ? (int) p : 1;
-            }
-            lengths[r] = len;
-        }
-        int lMax = Arrays.stream(lengths).max().orElseThrow();
-        int textCount = 0;
+        List<int[]> ids = new ArrayList<>();
         for (TrainingExample ex : batch) {
-            for (int id : ex.ids()) {
-                if (id != ModelInput.IMAGE_TOKEN_INDEX) {
-                    textCount++;
-                }
+            if (Arrays.stream(ex.ids()).filter(id -> id == ModelInput.IMAGE_TOKEN_INDEX).count() != 1) {
+                throw new IllegalArgumentException("training example " + ex.image() + " must hold exactly one image placeholder");
             }
+            ids.add(ex.ids());
         }
-        int zeroRow = textCount + b * (int) p;
-        long[] gather = new long[b * lMax];
-        Arrays.fill(gather, zeroRow);
+        Splice splice = new Splice(ids, 0, (int) p);
+        int[] lengths = splice.lengths();
+        int lMax = splice.maxLength();
         List<Long> targetRows = new ArrayList<>();
         List<Long> targets = new ArrayList<>();
-        int text = 0;
         for (int r = 0; r < b; r++) {
             TrainingExample ex = batch.get(r);
             int[] labels = new int[lengths[r]];
-            int pos = 0;
-            for (int i = 0; i < ex.ids().length; i++) {
-                int id = ex.ids()[i];
-                if (id == ModelInput.IMAGE_TOKEN_INDEX) {
-                    for (int k = 0; k < p; k++) {
-                        labels[pos] = TrainingExample.IGNORE_INDEX;
-                        gather[r * lMax + pos++] = textCount + (long) r * p + k;
-                    }
-                } else {
-                    labels[pos] = ex.labels()[i];
-                    textIds.add((long) id);
-                    gather[r * lMax + pos++] = text++;
-                }
+            for (int pos = 0; pos < lengths[r]; pos++) {
+                int source = splice.sourceOf(r, pos);
+                labels[pos] = source < 0 ? TrainingExample.IGNORE_INDEX : ex.labels()[source];
             }
             for (int t = 0; t + 1 < lengths[r]; t++) { // position t predicts label t+1
                 if (labels[t + 1] != TrainingExample.IGNORE_INDEX) {
@@ -332,26 +312,19 @@ public final class Trainer {
                     targets.add((long) labels[t + 1]);
                 }
             }
-            spliced.add(labels);
         }
-        var llm = g.llm();
-        NDArray table = NDArrays.concat(new NDList(
-                llm.embed(scope.create(textIds.stream().mapToLong(Long::longValue).toArray())), rows, scope.zeros(new Shape(1, h))), 0);
-        NDArray x = table.get(scope.create(gather)).reshape(b, lMax, h);
+        LanguageModel llm = g.llm();
+        NDArray x = splice.embed(scope, llm, rows, rows.getDataType()); // [B, L, H]
         int[][] positions = new int[b][lMax];
         int[] owners = new int[b * lMax];
-        float[] mask = new float[b * lMax * lMax];
         for (int r = 0; r < b; r++) {
             for (int t = 0; t < lMax; t++) {
                 positions[r][t] = t;
                 owners[r * lMax + t] = t < lengths[r] ? r : -1;
-                for (int j = 0; j < lMax; j++) {
-                    mask[(r * lMax + t) * lMax + j] = j <= t && j < lengths[r] ? 0f : Float.NEGATIVE_INFINITY;
-                }
             }
         }
-        NDArray hidden = llm.forward(x, llm.rotary().tables(scope, positions, x.getDataType()),
-                scope.create(mask, new Shape(b, 1, lMax, lMax)), null, new TokenOwners(owners, recorder, capture), false);
+        NDArray mask = new CausalMask(b, lMax, 0).lengths(lengths).toArray(scope, x.getDataType()); // [B, 1, L, L]
+        NDArray hidden = llm.forward(x, positions, mask, null, new TokenOwners(owners, recorder, capture), false);
         NDArray selected = hidden.reshape((long) b * lMax, h).get(scope.create(targetRows.stream().mapToLong(Long::longValue).toArray()));
         NDArray logProbs = llm.logits(selected).logSoftmax(-1); // [M, V]
         NDArray target = scope.create(targets.stream().mapToLong(Long::longValue).toArray()).reshape(-1, 1);
@@ -359,8 +332,8 @@ public final class Trainer {
     }
 
     /** Parameters trained in this stage, by checkpoint name. */
-    Map<String, NDArray> trainable(CumoModel model) {
-        CumoConfig c = model.config();
+    Map<String, NDArray> trainable(TrainableModel model) {
+        CumoConfig c = model.model().config();
         String lastVision = "model.vision_tower.vision_model.encoder.layers." + c.vision().layersUsed() + ".";
         Map<String, NDArray> out = new LinkedHashMap<>();
         model.parameters().forEach((name, a) -> {
@@ -440,7 +413,7 @@ public final class Trainer {
     }
 
     /** Writes the model (official layout) and the trainer state. */
-    private void save(CumoModel model, AdamW optimizer, int step, int total) throws IOException {
+    private void save(TrainableModel model, AdamW optimizer, int step, int total) throws IOException {
         writeCheckpoint(model, options.model(), options.out());
         Path stateDir = options.out().resolve(STATE_DIR);
         SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
@@ -467,10 +440,10 @@ public final class Trainer {
      * Writes {@code model}'s tensors (float32, one {@code model.safetensors}) with the config and
      * tokenizer of {@code source} into {@code out}.
      */
-    public static void writeCheckpoint(CumoModel model, Path source, Path out) throws IOException {
+    public static void writeCheckpoint(TrainableModel model, Path source, Path out) throws IOException {
         Files.createDirectories(out);
         SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
-        try (NDManager scope = model.manager().newSubManager()) {
+        try (NDManager scope = model.model().manager().newSubManager()) {
             for (String name : new TreeMap<>(model.parameters()).keySet()) {
                 NDArray t = model.checkpointTensor(name, scope);
                 w.addFloats(name, Dtype.F32, t.getShape().getShape(), t.toFloatArray());

@@ -56,11 +56,12 @@ class AuxLossConformanceTest {
             String dir = e.get("model").asText();
             int[] ids = e.has("case") ? Conformance.intArray(caseById(e.get("case").asText()).get("input_ids")) : new int[] {1, -200};
             float[] pixels = Conformance.pixels(e.get("image").asText());
-            try (CumoModel model = CumoModel.loadForTraining(Conformance.modelDir(dir), Device.cpu());
+            try (TrainableModel trainable = TrainableModel.load(Conformance.modelDir(dir), Device.cpu());
                     NDManager keep = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+                CumoModel model = trainable.model();
                 RouterLogitsCapture capture = new RouterLogitsCapture(keep);
                 // one new token: the LLM runs the prefill only
-                model.generate(List.of(new ModelInput(ids, List.of(pixels), GenerationConfig.greedy(1))), capture);
+                model.generate(List.of(new ModelInput(ids, List.of(pixels), GenerationConfig.greedy(1))), null, capture);
                 assertThat(capture.layers(io.flinkcumo.engine.routing.Component.VISION))
                         .hasSize(model.config().vision().numHiddenLayers());
                 ModelAuxLosses a = ModelAuxLosses.of(capture, model.config(), 1);

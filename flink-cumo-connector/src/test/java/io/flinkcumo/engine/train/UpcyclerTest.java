@@ -88,7 +88,7 @@ class UpcyclerTest {
         float[] pixels = Conformance.pixels(spec.get("features").get("image").asText());
         float[][] out = new float[2][];
         try (CumoModel model = CumoModel.load(dir)) {
-            model.generate(List.of(new ModelInput(new int[] {1, -200}, List.of(pixels), GenerationConfig.greedy(1))), new ForwardTrace() {
+            model.generate(List.of(new ModelInput(new int[] {1, -200}, List.of(pixels), GenerationConfig.greedy(1))), null, new ForwardTrace() {
                 @Override
                 public void visionFeatures(NDArray v) {
                     out[0] = v.toFloatArray();
