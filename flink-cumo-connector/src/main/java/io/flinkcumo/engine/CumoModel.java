@@ -207,6 +207,15 @@ public final class CumoModel implements AutoCloseable {
     }
 
     /**
+     * As {@link #newContinuousBatch(io.flinkcumo.engine.model.Generator.Reuse)}, prefilling a
+     * prompt whose own positions exceed {@code chunkSize} in chunks of at most that many (0 = whole).
+     */
+    public <T> io.flinkcumo.engine.model.ContinuousBatch<T> newContinuousBatch(
+            io.flinkcumo.engine.model.Generator.Reuse reuse, int chunkSize) {
+        return new io.flinkcumo.engine.model.ContinuousBatch<>(generator, manager, reuse, chunkSize);
+    }
+
+    /**
      * The next-token logits after each prompt (float32, [vocab] per input), prefilled with what
      * {@code reuse} holds: to check that a shared prefix or cached features change nothing.
      */

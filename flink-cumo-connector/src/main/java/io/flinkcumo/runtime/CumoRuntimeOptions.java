@@ -120,6 +120,18 @@ public final class CumoRuntimeOptions {
                                     + " an admission's vision and prefill stall the running requests. CuMo-7B: about"
                                     + " 640 positions per single-image request.");
 
+    public static final ConfigOption<Integer> PREFILL_CHUNK_SIZE =
+            ConfigOptions.key("prefill-chunk-size")
+                    .intType()
+                    .defaultValue(ServingConfig.DEFAULT_PREFILL_CHUNK)
+                    .withDescription(
+                            "Chunked prefill (scheduler 'iteration'): a prompt whose prefill exceeds this many"
+                                    + " positions after splicing the image rows (and after a reused shared prefix) is"
+                                    + " prefilled in chunks of at most this many, and the running requests decode one"
+                                    + " step between two chunks, so a long prompt stalls decoding for at most one chunk"
+                                    + " (plus its vision, before its first chunk). Outputs are unchanged. 0 prefills"
+                                    + " every prompt whole. CuMo-7B: about 640 positions per single-image request.");
+
     public static final ConfigOption<Integer> QUEUE_CAPACITY =
             ConfigOptions.key("queue-capacity")
                     .intType()
@@ -236,7 +248,7 @@ public final class CumoRuntimeOptions {
                 DEVICE, PRECISION, MAX_BATCH_SIZE, MAX_BATCH_WAIT, QUEUE_CAPACITY, MAX_NEW_TOKENS,
                 TEMPERATURE, TOP_P, TOP_K, SEED, PROMPT_TEMPLATE, CAPTION_PROMPT, MAX_IMAGE_PIXELS,
                 MAX_IMAGE_BYTES, IMAGE_BASE, TIMEOUT, RETRIES, ERROR_HANDLING, SCHEDULER, VISION_CACHE_SIZE,
-                SHARED_PREFIX, KV_CACHE_SIZE, MAX_PREFILL_POSITIONS);
+                SHARED_PREFIX, KV_CACHE_SIZE, MAX_PREFILL_POSITIONS, PREFILL_CHUNK_SIZE);
     }
 
     /**
@@ -299,6 +311,7 @@ public final class CumoRuntimeOptions {
         check.value(SHARED_PREFIX, shared -> null);
         check.value(KV_CACHE_SIZE, size -> atLeast(KV_CACHE_SIZE.key(), size.getBytes(), 1));
         check.value(MAX_PREFILL_POSITIONS, positions -> atLeast(MAX_PREFILL_POSITIONS.key(), positions, 1));
+        check.value(PREFILL_CHUNK_SIZE, positions -> atLeast(PREFILL_CHUNK_SIZE.key(), positions, 0));
         return check.problems;
     }
 
@@ -324,7 +337,8 @@ public final class CumoRuntimeOptions {
                 config.get(VISION_CACHE_SIZE).getBytes(),
                 config.get(SHARED_PREFIX),
                 config.get(KV_CACHE_SIZE).getBytes(),
-                config.get(MAX_PREFILL_POSITIONS));
+                config.get(MAX_PREFILL_POSITIONS),
+                config.get(PREFILL_CHUNK_SIZE));
     }
 
     /** Reads options one by one so that an unparsable value is reported like a range problem. */

@@ -117,7 +117,8 @@ public final class CumoService implements AutoCloseable {
         this.prefixCache = iterate && serving.sharedPrefix() ? new PromptPrefixCache(8, device) : null;
         try {
             if (iterate) {
-                this.steps = new Steps(engine.model().newContinuousBatch(new Generator.Reuse(visionCache, prefixCache)));
+                this.steps = new Steps(engine.model().newContinuousBatch(
+                        new Generator.Reuse(visionCache, prefixCache), spec.serving().prefillChunkSize()));
                 this.batcher = new MicroBatcher<>(spec.batcher(), steps, listeners);
             } else {
                 this.steps = null;
@@ -166,6 +167,23 @@ public final class CumoService implements AutoCloseable {
             public long decodedRows() {
                 return steps == null ? 0 : steps.rowsNow;
             }
+
+            @Override
+            public int prefillingSequences() {
+                return steps == null ? 0 : steps.prefillingNow;
+            }
+
+            @Override
+            public long maxDecodeGapNanos() {
+                return steps == null ? 0 : steps.maxGapNanos;
+            }
+
+            @Override
+            public void resetMaxDecodeGap() {
+                if (steps != null) {
+                    steps.maxGapNanos = 0;
+                }
+            }
         };
     }
 
@@ -186,6 +204,9 @@ public final class CumoService implements AutoCloseable {
         volatile int runningNow;
         volatile long stepsNow;
         volatile long rowsNow;
+        volatile long maxGapNanos;
+        volatile int prefillingNow;
+        private long lastDecodeStart; // 0 while nothing decodes
 
         Steps(ContinuousBatch<Long> batch) {
             this.batch = batch;
@@ -203,7 +224,7 @@ public final class CumoService implements AutoCloseable {
                 }
             }
             inputs.add(next.prepared().input());
-            if (batch.size() > 0 && inputs.size() > 1) { // bounds the stall of the running sequences
+            if (running() > 0 && inputs.size() > 1) { // bounds the stall of the running sequences
                 long positions = inputs.stream().mapToLong(batch::promptPositions).sum();
                 if (positions > spec.serving().maxPrefillPositions()) {
                     return false;
@@ -247,16 +268,40 @@ public final class CumoService implements AutoCloseable {
                 }
             }
             runningNow = batch.size();
+            prefillingNow = batch.prefilling();
             return done;
         }
 
+        /** One decode step of the running sequences, then one chunk of a long prompt's prefill. */
         @Override
         public Map<Long, ItemResult<Object>> step() {
             Map<Long, ItemResult<Object>> done = new HashMap<>();
+            if (batch.size() > 0) {
+                long now = System.nanoTime();
+                if (lastDecodeStart != 0 && now - lastDecodeStart > maxGapNanos) {
+                    maxGapNanos = now - lastDecodeStart;
+                }
+                lastDecodeStart = now;
+            }
             for (ContinuousBatch.Finished<Long> f : batch.step()) {
                 done.put(f.tag(), ItemResult.success(engine.result(running.remove(f.tag()), f.output())));
             }
+            Long chunked = batch.nextPrefilling();
+            if (chunked != null) {
+                try {
+                    for (ContinuousBatch.Finished<Long> f : batch.prefillChunk()) {
+                        done.put(f.tag(), ItemResult.success(engine.result(running.remove(f.tag()), f.output())));
+                    }
+                } catch (RuntimeException e) { // that request alone fails; the batch freed what it held
+                    running.remove(chunked);
+                    done.put(chunked, ItemResult.failure(e));
+                }
+            }
+            if (batch.size() == 0) {
+                lastDecodeStart = 0;
+            }
             runningNow = batch.size();
+            prefillingNow = batch.prefilling();
             stepsNow = batch.stepsRun();
             rowsNow = batch.rowsStepped();
             return done;
@@ -266,12 +311,17 @@ public final class CumoService implements AutoCloseable {
         public void cancel(long id) {
             batch.cancel(id);
             running.remove(id);
+            if (batch.size() == 0) {
+                lastDecodeStart = 0;
+            }
             runningNow = batch.size();
+            prefillingNow = batch.prefilling();
         }
 
+        /** Decoding and still-prefilling requests (both hold a place in the running set). */
         @Override
         public int running() {
-            return batch.size();
+            return batch.size() + batch.prefilling();
         }
 
         @Override
@@ -279,6 +329,8 @@ public final class CumoService implements AutoCloseable {
             batch.reset();
             running.clear();
             runningNow = 0;
+            prefillingNow = 0;
+            lastDecodeStart = 0;
         }
     }
 

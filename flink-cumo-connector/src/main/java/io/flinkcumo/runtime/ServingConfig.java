@@ -17,9 +17,13 @@ import java.util.Objects;
  * @param maxPrefillPositions while sequences decode, a group joining between two steps may
  *     prefill at most this many prompt positions (its first request always joins), which bounds
  *     how long decoding stalls for an admission (iteration only)
+ * @param prefillChunkSize a prompt whose own prefill exceeds this many positions is prefilled in
+ *     chunks of at most this many, one between two decode steps of the running requests; 0
+ *     prefills every prompt whole (iteration only)
  */
 public record ServingConfig(
-        Scheduler scheduler, long visionCacheBytes, boolean sharedPrefix, long kvCacheBytes, int maxPrefillPositions) {
+        Scheduler scheduler, long visionCacheBytes, boolean sharedPrefix, long kvCacheBytes, int maxPrefillPositions,
+        int prefillChunkSize) {
 
     /** How the service's dispatcher batches requests. */
     public enum Scheduler {
@@ -29,44 +33,53 @@ public record ServingConfig(
         ITERATION
     }
 
+    /** Default {@code prefill-chunk-size}. */
+    public static final int DEFAULT_PREFILL_CHUNK = 256;
+
     public ServingConfig {
         Objects.requireNonNull(scheduler, "scheduler");
         require(
                 atLeast("vision-cache-size", visionCacheBytes, 0),
                 atLeast("kv-cache-size", kvCacheBytes, 1),
-                atLeast("max-prefill-positions", maxPrefillPositions, 1));
+                atLeast("max-prefill-positions", maxPrefillPositions, 1),
+                atLeast("prefill-chunk-size", prefillChunkSize, 0));
     }
 
     /**
      * The defaults of {@link CumoRuntimeOptions}: iteration-level, 256 MiB vision cache, shared
-     * prefix, 4 GiB KV, 4096 prefill positions per admission while others decode.
+     * prefix, 4 GiB KV, 4096 prefill positions per admission while others decode, prefill chunks
+     * of {@value #DEFAULT_PREFILL_CHUNK} positions.
      */
     public static ServingConfig defaults() {
-        return new ServingConfig(Scheduler.ITERATION, 256L << 20, true, 4L << 30, 4096);
+        return new ServingConfig(Scheduler.ITERATION, 256L << 20, true, 4L << 30, 4096, DEFAULT_PREFILL_CHUNK);
     }
 
     /** The service as it was before iteration-level scheduling: static batches, no reuse. */
     public static ServingConfig staticBatches() {
-        return new ServingConfig(Scheduler.STATIC, 0, false, 4L << 30, 4096);
+        return new ServingConfig(Scheduler.STATIC, 0, false, 4L << 30, 4096, 0);
     }
 
     public ServingConfig withScheduler(Scheduler value) {
-        return new ServingConfig(value, visionCacheBytes, sharedPrefix, kvCacheBytes, maxPrefillPositions);
+        return new ServingConfig(value, visionCacheBytes, sharedPrefix, kvCacheBytes, maxPrefillPositions, prefillChunkSize);
     }
 
     public ServingConfig withVisionCacheBytes(long value) {
-        return new ServingConfig(scheduler, value, sharedPrefix, kvCacheBytes, maxPrefillPositions);
+        return new ServingConfig(scheduler, value, sharedPrefix, kvCacheBytes, maxPrefillPositions, prefillChunkSize);
     }
 
     public ServingConfig withSharedPrefix(boolean value) {
-        return new ServingConfig(scheduler, visionCacheBytes, value, kvCacheBytes, maxPrefillPositions);
+        return new ServingConfig(scheduler, visionCacheBytes, value, kvCacheBytes, maxPrefillPositions, prefillChunkSize);
     }
 
     public ServingConfig withKvCacheBytes(long value) {
-        return new ServingConfig(scheduler, visionCacheBytes, sharedPrefix, value, maxPrefillPositions);
+        return new ServingConfig(scheduler, visionCacheBytes, sharedPrefix, value, maxPrefillPositions, prefillChunkSize);
     }
 
     public ServingConfig withMaxPrefillPositions(int value) {
-        return new ServingConfig(scheduler, visionCacheBytes, sharedPrefix, kvCacheBytes, value);
+        return new ServingConfig(scheduler, visionCacheBytes, sharedPrefix, kvCacheBytes, value, prefillChunkSize);
+    }
+
+    public ServingConfig withPrefillChunkSize(int value) {
+        return new ServingConfig(scheduler, visionCacheBytes, sharedPrefix, kvCacheBytes, maxPrefillPositions, value);
     }
 }

@@ -18,6 +18,11 @@ public interface ServingStats {
     /** Sequences decoding in the running batch now. */
     int runningSequences();
 
+    /** Admitted requests whose long prompt is still being prefilled chunk by chunk (not yet decoding). */
+    default int prefillingSequences() {
+        return 0;
+    }
+
     /** Decode steps the iteration-level scheduler has run (0 with the static scheduler). */
     default long decodeSteps() {
         return 0;
@@ -27,4 +32,16 @@ public interface ServingStats {
     default long decodedRows() {
         return 0;
     }
+
+    /**
+     * Longest time between the starts of two consecutive decode steps of a non-empty running batch
+     * (what a decoding sequence waited for admissions and prefill chunks, plus one step), since the
+     * service started or {@link #resetMaxDecodeGap}; 0 with the static scheduler.
+     */
+    default long maxDecodeGapNanos() {
+        return 0;
+    }
+
+    /** Starts a new window for {@link #maxDecodeGapNanos}. */
+    default void resetMaxDecodeGap() {}
 }

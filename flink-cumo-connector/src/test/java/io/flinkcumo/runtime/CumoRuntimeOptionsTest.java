@@ -149,7 +149,7 @@ class CumoRuntimeOptionsTest {
         }
         Set<ConfigOption<?>> listed = new HashSet<>(CumoRuntimeOptions.requiredOptions());
         listed.addAll(CumoRuntimeOptions.optionalOptions());
-        assertThat(listed).isEqualTo(declared).hasSize(24);
+        assertThat(listed).isEqualTo(declared).hasSize(25);
         assertThat(declared).allSatisfy(option ->
                 assertThat(option.description().toString()).as(option.key()).isNotBlank());
         assertThat(CumoRuntimeOptions.requiredOptions())
@@ -158,6 +158,16 @@ class CumoRuntimeOptionsTest {
                 .allSatisfy(option -> assertThat(option.hasDefaultValue()).as(option.key()).isTrue());
         assertThat(declared.stream().map(ConfigOption::key).collect(Collectors.toSet()))
                 .containsAll(Arrays.asList("model-path", "device", "precision", "error-handling"));
+    }
+
+    @Test
+    void prefillChunkSizeIsReadAndChecked() {
+        assertThat(CumoRuntimeOptions.servingConfig(options(Map.of())).prefillChunkSize())
+                .isEqualTo(ServingConfig.DEFAULT_PREFILL_CHUNK)
+                .isPositive(); // chunked prefill is on by default
+        assertThat(CumoRuntimeOptions.servingConfig(options(Map.of("prefill-chunk-size", "0"))).prefillChunkSize()).isZero();
+        assertThat(CumoRuntimeOptions.problems(options(Map.of("prefill-chunk-size", "-1"))))
+                .containsExactly("prefill-chunk-size must be >= 0, got -1");
     }
 
     private static Configuration options(Map<String, String> values) {

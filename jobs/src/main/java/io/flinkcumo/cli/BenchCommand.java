@@ -11,6 +11,7 @@ import io.flinkcumo.engine.GenerationConfig;
 import io.flinkcumo.engine.NativeAllocator;
 import io.flinkcumo.engine.PhaseCost;
 import io.flinkcumo.engine.Precision;
+import io.flinkcumo.runtime.ServingConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -85,9 +86,18 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--serve-short", defaultValue = "0.5", description = "Share of short answers in the --serve mix (default ${DEFAULT-VALUE}).")
     double serveShort;
 
-    @Option(names = "--serve-parts", split = ",", defaultValue = "mix,repeated", description = "Which --serve workloads: mix "
-            + "(scheduler comparison), repeated (vision cache on/off) (default ${DEFAULT-VALUE}).")
+    @Option(names = "--serve-parts", split = ",", defaultValue = "mix,repeated,long-prompt", description = "Which --serve "
+            + "workloads: mix (scheduler comparison), repeated (vision cache on/off), long-prompt (long prompts arriving while "
+            + "answers decode, chunked prefill on/off) (default ${DEFAULT-VALUE}).")
     List<String> serveParts;
+
+    @Option(names = "--serve-long-positions", defaultValue = "1024", description = "Prompt positions of the long prompts of the "
+            + "--serve long-prompt workload (default ${DEFAULT-VALUE}).")
+    int serveLongPositions;
+
+    @Option(names = "--serve-chunk", defaultValue = "-1", description = "prefill-chunk-size of the chunked side of the --serve "
+            + "long-prompt workload (default: the option's default).")
+    int serveChunk;
 
     @Option(names = "--serve-rounds", defaultValue = "3", description = "Rounds of the repeated-image workload, alternating cache on "
             + "and off (default ${DEFAULT-VALUE}).")
@@ -105,7 +115,9 @@ final class BenchCommand implements Callable<Integer> {
             return soak();
         }
         if (serve) {
-            return new ServeBench(model, imageFiles(), serveRequests, serveBatch, serveLoad, serveShort, seed, serveParts, serveRounds).run();
+            return new ServeBench(model, imageFiles(), serveRequests, serveBatch, serveLoad, serveShort, seed, serveParts, serveRounds)
+                    .withLongPrompts(serveLongPositions, serveChunk < 0 ? ServingConfig.DEFAULT_PREFILL_CHUNK : serveChunk)
+                    .run();
         }
         if (moeLayer) {
             MoeLayerBench.Result r = MoeLayerBench.run(10 * 577, moeHidden, 4 * moeHidden, 4, 2, 7);

@@ -35,7 +35,9 @@ import java.util.concurrent.TimeUnit;
  * open-loop Poisson arrival process at a fraction of the static saturation rate: throughput, p50
  * and p99 latency per request kind (from scheduled arrival to result) and decode-slot occupancy.
  * Then a repeated-image workload (each image asked 4 short questions, as MMBench's circular
- * evaluation does) with the vision cache on and off.
+ * evaluation does) with the vision cache on and off. Then long prompts arriving while answers
+ * decode, chunked prefill on and off: the largest gap between two decode steps and the latency of
+ * short answers asked meanwhile.
  */
 final class ServeBench {
 
@@ -49,6 +51,8 @@ final class ServeBench {
     private final List<String> parts;
     private final int rounds;
     private final ObjectMapper json = new ObjectMapper();
+    private int longPositions = 1024;
+    private int chunk = ServingConfig.DEFAULT_PREFILL_CHUNK;
 
     ServeBench(ModelOptions model, List<byte[]> files, int requests, int maxBatch, double load, double shortFraction, long seed,
                List<String> parts, int rounds) {
@@ -61,6 +65,13 @@ final class ServeBench {
         this.load = load;
         this.shortFraction = shortFraction;
         this.seed = seed;
+    }
+
+    /** The long-prompt workload: prompts of about {@code positions} positions, chunks of {@code chunkSize} when on. */
+    ServeBench withLongPrompts(int positions, int chunkSize) {
+        this.longPositions = positions;
+        this.chunk = chunkSize;
+        return this;
     }
 
     /** One request of the workload. */
@@ -92,6 +103,9 @@ final class ServeBench {
         }
         if (parts.contains("repeated")) {
             repeatedImages();
+        }
+        if (parts.contains("long-prompt")) {
+            longPrompts();
         }
         return 0;
     }
@@ -292,6 +306,109 @@ final class ServeBench {
             o.put("cache_on_over_off_median", round(ratios.stream().sorted().toList().get(ratios.size() / 2)));
             System.out.println(json.writeValueAsString(o));
         }
+    }
+
+    /**
+     * Long prompts arriving while answers decode, chunked prefill on against off (each on its own
+     * service, {@code rounds} rounds alternating): {@code maxBatch / 2} descriptions (60 tokens)
+     * start decoding, then two long prompts (an image and a question of about {@code longPositions}
+     * positions) arrive one after the other, while a client asks short questions one at a time
+     * until everything finished. Reports the largest gap between two decode steps, the short
+     * answers' latencies and the long prompts' own latency.
+     */
+    private void longPrompts() throws Exception {
+        try (CumoService on = CumoService.start(spec(ServingConfig.defaults().withPrefillChunkSize(chunk)));
+                CumoService off = CumoService.start(spec(ServingConfig.defaults().withPrefillChunkSize(0)))) {
+            List<Item> longs = longItems(on);
+            warmUp(on, mix(on, new Random(seed + 20)));
+            warmUp(off, mix(off, new Random(seed + 20)));
+            for (int round = 0; round < rounds; round++) {
+                longRound(on, "chunked-" + chunk, longs, new Random(seed + 30 + round));
+                longRound(off, "unchunked", longs, new Random(seed + 30 + round));
+            }
+        }
+    }
+
+    /** Two long prompts: an image and a question repeated up to about {@code longPositions} prompt positions. */
+    private List<Item> longItems(CumoService service) {
+        imageTokens = service.engine().model().config().imageTokens();
+        List<Item> items = new ArrayList<>();
+        String sentence = "Describe every shape, its colour and its position once more, then compare it with the others. ";
+        for (int i = 0; i < 2; i++) {
+            StringBuilder question = new StringBuilder();
+            CumoEngine.Prepared p;
+            do {
+                question.append(sentence);
+                p = service.prepare(CumoRequest.of("long" + i, files.get(i % files.size()), question.toString(),
+                        GenerationConfig.greedy(8).withIgnoreEos()));
+            } while (positions(p.input()) < longPositions);
+            items.add(new Item("long", p));
+        }
+        return items;
+    }
+
+    private int imageTokens;
+
+    private int positions(ModelInput in) {
+        int images = in.imageCount() > 0 ? in.imageCount() : in.pixelValues().size();
+        return in.inputIds().length - images + images * imageTokens;
+    }
+
+    private void longRound(CumoService service, String config, List<Item> longs, Random random) throws Exception {
+        ServingStats stats = service.stats();
+        List<CompletableFuture<CumoResult>> background = new ArrayList<>();
+        for (int i = 0; i < Math.max(1, maxBatch / 2); i++) {
+            CumoEngine.Prepared p = service.prepare(CumoRequest.of("d" + i, files.get(i % files.size()),
+                    "Describe the image in detail.", GenerationConfig.greedy(60).withIgnoreEos()));
+            background.add(service.submit(distinct(p, random)));
+        }
+        while (stats.runningSequences() < Math.max(1, maxBatch / 2) && !background.stream().allMatch(CompletableFuture::isDone)) {
+            Thread.sleep(1); // the descriptions decode before the long prompts arrive
+        }
+        stats.resetMaxDecodeGap();
+        long t0 = System.nanoTime();
+        List<Double> shortMs = new ArrayList<>();
+        List<Double> longMs = new ArrayList<>();
+        List<Long> longStart = new ArrayList<>();
+        List<CompletableFuture<CumoResult>> longFutures = new ArrayList<>();
+        int asked = 0;
+        while (!(background.stream().allMatch(CompletableFuture::isDone) && longFutures.size() == longs.size()
+                && longFutures.stream().allMatch(CompletableFuture::isDone))) {
+            if (longFutures.size() < longs.size() && asked >= 2 * longFutures.size()) { // a long prompt after every 2 short ones
+                Item item = longs.get(longFutures.size());
+                int index = longFutures.size();
+                longStart.add(System.nanoTime());
+                longFutures.add(service.submit(new CumoEngine.Prepared("long" + index, distinct(item.prepared(), random).input(), 0))
+                        .whenComplete((r, e) -> {
+                            synchronized (longMs) {
+                                longMs.add((System.nanoTime() - longStart.get(index)) / 1e6);
+                            }
+                        }));
+            }
+            CumoEngine.Prepared q = service.prepare(CumoRequest.of("s" + asked, files.get(asked % files.size()),
+                    "Is there a red shape? Answer yes or no.", GenerationConfig.greedy(1 + random.nextInt(3)).withIgnoreEos()));
+            long start = System.nanoTime();
+            service.submit(distinct(q, random)).get(30, TimeUnit.MINUTES);
+            shortMs.add((System.nanoTime() - start) / 1e6);
+            asked++;
+        }
+        for (CompletableFuture<CumoResult> f : background) {
+            f.get(30, TimeUnit.MINUTES);
+        }
+        double wall = (System.nanoTime() - t0) / 1e9;
+        ObjectNode o = json.createObjectNode();
+        o.put("bench", "serve-long-prompt");
+        o.put("config", config);
+        o.put("model", model.modelDir().getFileName().toString());
+        o.put("max_batch_size", maxBatch);
+        o.put("long_prompt_positions", positions(longs.get(0).prepared().input()));
+        o.put("wall_s", round(wall));
+        o.put("max_decode_gap_ms", round(stats.maxDecodeGapNanos() / 1e6));
+        percentiles(o.putObject("short_ms"), shortMs);
+        synchronized (longMs) {
+            percentiles(o.putObject("long_prompt_ms"), longMs);
+        }
+        System.out.println(json.writeValueAsString(o));
     }
 
     private static void percentiles(ObjectNode o, List<Double> ms) {

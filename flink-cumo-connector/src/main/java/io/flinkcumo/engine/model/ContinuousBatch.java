@@ -96,6 +96,8 @@ public final class ContinuousBatch<T> implements AutoCloseable {
     private final Generator.Reuse reuse;
     private final CumoConfig config;
     private final List<Seq<T>> running = new ArrayList<>();
+    private final int chunkSize; // C: most positions of one prefill chunk; 0 = prefill whole
+    private final java.util.ArrayDeque<Pending<T>> prefilling = new java.util.ArrayDeque<>(); // oldest first
     private NDManager session; // holds the cache while anything runs
     private long stepsRun;
     private long rowsStepped;
@@ -107,15 +109,41 @@ public final class ContinuousBatch<T> implements AutoCloseable {
      * @param reuse vision-feature and prompt-prefix caches the prefills may use
      */
     public ContinuousBatch(Generator generator, NDManager parent, Generator.Reuse reuse) {
+        this(generator, parent, reuse, 0);
+    }
+
+    /**
+     * @param chunkSize C: a prompt whose own prefill (after a reused prefix) exceeds C positions is
+     *     prefilled in chunks of at most C positions, one per {@link #prefillChunk}; 0 prefills
+     *     every prompt whole in {@link #admit}
+     */
+    public ContinuousBatch(Generator generator, NDManager parent, Generator.Reuse reuse, int chunkSize) {
+        if (chunkSize < 0) {
+            throw new IllegalArgumentException("the prefill chunk size must be >= 0 (0 = whole prompts), got " + chunkSize);
+        }
         this.generator = generator;
         this.parent = parent;
         this.reuse = reuse;
         this.config = generator.config();
+        this.chunkSize = chunkSize;
     }
+
+    /** A request admitted with a long prompt, prefilled chunk by chunk before it joins the running batch. */
+    private record Pending<T>(T tag, ChunkedPrefill prefill) {}
 
     /** Sequences decoding now. */
     public int size() {
         return running.size();
+    }
+
+    /** Requests admitted whose prompt is still being prefilled in chunks (not yet decoding). */
+    public int prefilling() {
+        return prefilling.size();
+    }
+
+    /** Tag of the request whose chunk {@link #prefillChunk} runs next, null if none. */
+    public T nextPrefilling() {
+        return prefilling.isEmpty() ? null : prefilling.peekFirst().tag();
     }
 
     /** Tags of the running sequences, in row order. */
@@ -145,30 +173,51 @@ public final class ContinuousBatch<T> implements AutoCloseable {
      */
     public long bytesIfAdmitted(List<ModelInput> extra) {
         long slots = cache == null ? 0 : (cache.length() - firstReadSlot()) + maxRemaining();
-        for (ModelInput in : extra) {
+        List<ModelInput> joining = new ArrayList<>(extra);
+        prefilling.forEach(p -> joining.add(p.prefill().input()));
+        for (ModelInput in : joining) {
             int length = generator.promptLength(in);
             slots = Math.max(slots, length + budgetOf(in, length));
         }
-        return (running.size() + extra.size()) * slots * bytesPerSlot();
+        return (running.size() + joining.size()) * slots * bytesPerSlot();
     }
 
     /**
      * Runs vision and prefill for {@code inputs} (grouped by shared prompt prefix) and picks their
      * first tokens; the ones that stop at once are returned, the others join the running batch.
-     * If this throws, nothing changed: no input joined and the running batch is intact.
+     * An input whose own prefill exceeds the chunk size is only checked here and queued: its
+     * vision and prefill run later, one chunk per {@link #prefillChunk}. If this throws, nothing
+     * changed: no input joined or was queued and the running batch is intact.
      */
     public List<Finished<T>> admit(List<T> tags, List<ModelInput> inputs) {
         if (tags.size() != inputs.size()) {
             throw new IllegalArgumentException(tags.size() + " tags for " + inputs.size() + " inputs");
         }
+        List<Pending<T>> chunked = new ArrayList<>();
         Map<List<Integer>, List<Integer>> groups = new LinkedHashMap<>();
-        for (int i = 0; i < inputs.size(); i++) {
-            int[] ids = inputs.get(i).inputIds();
-            List<Integer> key = reuse.prefix() == null
-                    ? List.of()
-                    : Arrays.stream(ids, 0, Generator.prefixLength(ids)).boxed().toList();
-            groups.computeIfAbsent(key, k -> new ArrayList<>()).add(i);
+        try {
+            for (int i = 0; i < inputs.size(); i++) {
+                if (chunkSize > 0 && ChunkedPrefill.ownPositions(generator, inputs.get(i), reuse) > chunkSize) {
+                    chunked.add(new Pending<>(tags.get(i), new ChunkedPrefill(generator, parent, inputs.get(i), reuse, chunkSize)));
+                    continue;
+                }
+                int[] ids = inputs.get(i).inputIds();
+                List<Integer> key = reuse.prefix() == null
+                        ? List.of()
+                        : Arrays.stream(ids, 0, Generator.prefixLength(ids)).boxed().toList();
+                groups.computeIfAbsent(key, k -> new ArrayList<>()).add(i);
+            }
+            List<Finished<T>> finished = admitWhole(tags, inputs, groups);
+            prefilling.addAll(chunked);
+            chunked.clear();
+            return finished;
+        } finally {
+            chunked.forEach(p -> p.prefill().close()); // only when admission failed
         }
+    }
+
+    /** Prefills the {@code groups} of inputs whole (each group in one call) and merges the survivors. */
+    private List<Finished<T>> admitWhole(List<T> tags, List<ModelInput> inputs, Map<List<Integer>, List<Integer>> groups) {
         List<NDManager> scopes = new ArrayList<>();
         List<Generator.Prefilled> prefills = new ArrayList<>();
         List<List<Seq<T>>> joining = new ArrayList<>();
@@ -201,55 +250,100 @@ public final class ContinuousBatch<T> implements AutoCloseable {
                 }
                 joining.add(seqs);
             }
-            // ---- merge the survivors into the running cache ----
-            List<KvCache.Block> blocks = new ArrayList<>();
-            List<Seq<T>> rows = new ArrayList<>();
-            if (cache != null && !running.isEmpty()) {
-                blocks.add(new KvCache.Block(cache, rowRange(running.size()), firstReadSlot()));
-                rows.addAll(running);
-            }
-            for (int g = 0; g < prefills.size(); g++) {
-                List<Seq<T>> seqs = joining.get(g);
-                long[] keep = java.util.stream.IntStream.range(0, seqs.size()).filter(r -> seqs.get(r) != null).asLongStream().toArray();
-                if (keep.length > 0) {
-                    blocks.add(new KvCache.Block(prefills.get(g).cache(), keep, 0));
-                    for (long r : keep) {
-                        rows.add(seqs.get((int) r));
-                    }
-                }
-            }
-            if (rows.size() > running.size()) {
-                int length = blocks.stream().mapToInt(b -> b.src().length() - b.from()).max().orElseThrow();
-                int remaining = rows.stream().mapToInt(Seq::remaining).max().orElseThrow();
-                if (session == null) {
-                    session = parent.newSubManager();
-                }
-                KvCache merged = KvCache.assemble(session, length + remaining, length, blocks);
-                for (Seq<T> s : running) { // shifted right-aligned with the block
-                    int shift = length - cache.length();
-                    s.promptStart += shift;
-                    s.decodeStart += shift;
-                }
-                for (int g = 0; g < prefills.size(); g++) {
-                    int shift = length - prefills.get(g).cache().length();
-                    for (Seq<T> s : joining.get(g)) {
-                        if (s != null) {
-                            s.promptStart = shift;
-                            s.decodeStart = length;
-                        }
-                    }
-                }
-                if (cache != null) {
-                    cache.close();
-                }
-                cache = merged;
-                running.clear();
-                running.addAll(rows);
-            }
+            join(prefills.stream().map(Generator.Prefilled::cache).toList(), joining);
         } finally {
             scopes.forEach(NDManager::close);
         }
         return finished;
+    }
+
+    /**
+     * Merges the rows of {@code caches} (one per prefill call; row r of cache g is {@code
+     * joining.get(g).get(r)}, null if it already stopped) into the running cache, right-aligned.
+     */
+    private void join(List<KvCache> caches, List<List<Seq<T>>> joining) {
+        List<KvCache.Block> blocks = new ArrayList<>();
+        List<Seq<T>> rows = new ArrayList<>();
+        if (cache != null && !running.isEmpty()) {
+            blocks.add(new KvCache.Block(cache, rowRange(running.size()), firstReadSlot()));
+            rows.addAll(running);
+        }
+        for (int g = 0; g < caches.size(); g++) {
+            List<Seq<T>> seqs = joining.get(g);
+            long[] keep = java.util.stream.IntStream.range(0, seqs.size()).filter(r -> seqs.get(r) != null).asLongStream().toArray();
+            if (keep.length > 0) {
+                blocks.add(new KvCache.Block(caches.get(g), keep, 0));
+                for (long r : keep) {
+                    rows.add(seqs.get((int) r));
+                }
+            }
+        }
+        if (rows.size() > running.size()) {
+            int length = blocks.stream().mapToInt(b -> b.src().length() - b.from()).max().orElseThrow();
+            int remaining = rows.stream().mapToInt(Seq::remaining).max().orElseThrow();
+            if (session == null) {
+                session = parent.newSubManager();
+            }
+            KvCache merged = KvCache.assemble(session, length + remaining, length, blocks);
+            for (Seq<T> s : running) { // shifted right-aligned with the block
+                int shift = length - cache.length();
+                s.promptStart += shift;
+                s.decodeStart += shift;
+            }
+            for (int g = 0; g < caches.size(); g++) {
+                int shift = length - caches.get(g).length();
+                for (Seq<T> s : joining.get(g)) {
+                    if (s != null) {
+                        s.promptStart = shift;
+                        s.decodeStart = length;
+                    }
+                }
+            }
+            if (cache != null) {
+                cache.close();
+            }
+            cache = merged;
+            running.clear();
+            running.addAll(rows);
+        }
+    }
+
+    /**
+     * Runs one chunk of the oldest queued long prompt (its vision and shared prefix come first, with
+     * its first chunk). When that was its last chunk, its first token is picked and it joins the
+     * running batch, or is returned if it stopped at once. If this throws, that request is dropped
+     * and everything it held is freed; the running batch and the other queued prompts are intact.
+     */
+    public List<Finished<T>> prefillChunk() {
+        Pending<T> p = prefilling.peekFirst();
+        if (p == null) {
+            return List.of();
+        }
+        ChunkedPrefill prefill = p.prefill();
+        try {
+            if (!prefill.next()) {
+                return List.of();
+            }
+            prefilling.removeFirst();
+            ModelInput in = prefill.input();
+            int length = prefill.length();
+            Seq<T> seq = new Seq<>(p.tag(), in, budgetOf(in, length), length, 1, prefill.visionNanos(), prefill.prefillNanos());
+            seq.routing.add(0, prefill.recorder(), 0);
+            long first = Generator.pick(prefill.lastLogits(), new Sampler[] {seq.sampler}, new boolean[1])[0];
+            if (seq.accept(first, config.llm().eosTokenId())) {
+                prefill.close();
+                return List.of(new Finished<>(seq.tag, seq.output()));
+            }
+            List<Seq<T>> rows = new ArrayList<>();
+            rows.add(seq);
+            join(List.of(prefill.cache()), List.of(rows));
+            prefill.close();
+            return List.of();
+        } catch (RuntimeException | Error e) {
+            prefilling.remove(p);
+            prefill.close();
+            throw e;
+        }
     }
 
     /**
@@ -336,8 +430,18 @@ public final class ContinuousBatch<T> implements AutoCloseable {
         return rowsStepped;
     }
 
-    /** Removes the running sequence tagged {@code tag} (its request was cancelled); false if absent. */
+    /**
+     * Removes the sequence tagged {@code tag} (its request was cancelled), running or still being
+     * prefilled in chunks (its tensors are freed at once); false if absent.
+     */
     public boolean cancel(T tag) {
+        for (Pending<T> p : prefilling) {
+            if (p.tag().equals(tag)) {
+                prefilling.remove(p);
+                p.prefill().close();
+                return true;
+            }
+        }
         List<Integer> keep = new ArrayList<>();
         for (int r = 0; r < running.size(); r++) {
             if (!running.get(r).tag.equals(tag)) {
@@ -351,9 +455,12 @@ public final class ContinuousBatch<T> implements AutoCloseable {
         return true;
     }
 
-    /** Drops every sequence and frees the cache; returns the dropped tags. */
+    /** Drops every sequence (running or prefilling) and frees the cache; returns the dropped tags. */
     public List<T> reset() {
-        List<T> dropped = tags();
+        List<T> dropped = new ArrayList<>(tags());
+        prefilling.forEach(p -> dropped.add(p.tag()));
+        prefilling.forEach(p -> p.prefill().close());
+        prefilling.clear();
         running.clear();
         freeSession();
         return dropped;

@@ -257,6 +257,18 @@ public final class Generator {
         }
     }
 
+    /**
+     * The projected image rows of {@code inputs} in placeholder order, [N_img·P, H] (null without
+     * images), through the vision-feature cache when {@code reuse} has one; routing into
+     * {@code recorder}. Used by {@link ChunkedPrefill}, which encodes a prompt's images once before
+     * its chunks.
+     */
+    NDArray imageRows(NDManager scope, List<ModelInput> inputs, RoutingRecorder recorder, Reuse reuse) {
+        return reuse.vision() != null && reuse.vision().enabled()
+                ? encodeImagesCached(scope, inputs, null, recorder, reuse.vision())
+                : encodeImages(scope, inputs, null, recorder, ForwardTrace.NONE);
+    }
+
     /** The next-token logits after each prompt, prefilled with {@code reuse} (for equivalence checks). */
     public List<float[]> prefillLogits(NDManager scope, List<ModelInput> inputs, Reuse reuse) {
         NDArray logits = prefill(scope, inputs, null, ForwardTrace.NONE, 0, reuse).lastLogits().toType(DataType.FLOAT32, false);
