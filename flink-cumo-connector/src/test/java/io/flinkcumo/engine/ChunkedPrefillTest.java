@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.flinkcumo.engine.model.ContinuousBatch;
+import io.flinkcumo.engine.model.ForwardTrace;
 import io.flinkcumo.engine.model.Generator;
 import io.flinkcumo.engine.model.PromptPrefixCache;
 import io.flinkcumo.engine.model.VisionFeatureCache;
@@ -55,7 +56,7 @@ class ChunkedPrefillTest {
     }
 
     private ModelOutput alone(ModelInput in) {
-        return engine.model().generate(List.of(in)).get(0);
+        return engine.model().generate(List.of(in), null, ForwardTrace.NONE).get(0);
     }
 
     private int managed() {

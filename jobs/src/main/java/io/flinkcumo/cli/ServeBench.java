@@ -339,7 +339,7 @@ final class ServeBench {
             CumoEngine.Prepared p;
             do {
                 question.append(sentence);
-                p = service.prepare(CumoRequest.of("long" + i, files.get(i % files.size()), question.toString(),
+                p = service.engine().prepare(CumoRequest.of("long" + i, files.get(i % files.size()), question.toString(),
                         GenerationConfig.greedy(8).withIgnoreEos()));
             } while (positions(p.input()) < longPositions);
             items.add(new Item("long", p));
@@ -358,7 +358,7 @@ final class ServeBench {
         ServingStats stats = service.stats();
         List<CompletableFuture<CumoResult>> background = new ArrayList<>();
         for (int i = 0; i < Math.max(1, maxBatch / 2); i++) {
-            CumoEngine.Prepared p = service.prepare(CumoRequest.of("d" + i, files.get(i % files.size()),
+            CumoEngine.Prepared p = service.engine().prepare(CumoRequest.of("d" + i, files.get(i % files.size()),
                     "Describe the image in detail.", GenerationConfig.greedy(60).withIgnoreEos()));
             background.add(service.submit(distinct(p, random)));
         }
@@ -385,7 +385,7 @@ final class ServeBench {
                             }
                         }));
             }
-            CumoEngine.Prepared q = service.prepare(CumoRequest.of("s" + asked, files.get(asked % files.size()),
+            CumoEngine.Prepared q = service.engine().prepare(CumoRequest.of("s" + asked, files.get(asked % files.size()),
                     "Is there a red shape? Answer yes or no.", GenerationConfig.greedy(1 + random.nextInt(3)).withIgnoreEos()));
             long start = System.nanoTime();
             service.submit(distinct(q, random)).get(30, TimeUnit.MINUTES);

@@ -1,17 +1,13 @@
 package io.flinkcumo.engine.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.Shape;
 import io.flinkcumo.engine.CumoConfig;
 import io.flinkcumo.engine.ModelInput;
 import io.flinkcumo.engine.routing.RoutingRecorder;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -92,24 +88,19 @@ final class ChunkedPrefill implements AutoCloseable {
             start();
         }
         long t0 = System.nanoTime();
-        MistralModel llm = generator.llm();
+        LanguageModel llm = generator.llm();
         int own = length - prefix;
         int c = Math.min(chunk, own - done);
         int past = prefix + done; // slots already in the cache
-        int slots = past + c;
         int[][] positions = new int[1][c];
-        float[] mask = new float[c * slots];
         for (int t = 0; t < c; t++) {
             positions[0][t] = past + t;
-            for (int j = 0; j < slots; j++) {
-                mask[t * slots + j] = j <= past + t ? 0f : Float.NEGATIVE_INFINITY; // the past, then causal
-            }
         }
         boolean last = done + c == own;
         try (NDScope temporaries = new NDScope()) { // the chunk's activations, masks and cache views
             NDArray x = embeddings.get(new NDIndex(":, {}:{}, :", done, done + c)); // [1, c, H]
-            NDArray h = llm.forward(x, llm.rotary().tables(scope, positions, generator.dataType()),
-                    generator.maskArray(scope, mask, 1, c, slots), cache,
+            NDArray h = llm.forward(x, positions,
+                    new CausalMask(1, c, past).toArray(scope, generator.dataType()), cache, // the past, then causal
                     new TokenOwners(new int[c], recorder, ForwardTrace.NONE), false); // [1, c, H]
             if (last) {
                 lastLogits = llm.logits(h.get(new NDIndex(":, {}, :", c - 1))); // [1, V]
@@ -130,7 +121,7 @@ final class ChunkedPrefill implements AutoCloseable {
     private void start() {
         long t0 = System.nanoTime();
         CumoConfig config = generator.config();
-        MistralModel llm = generator.llm();
+        LanguageModel llm = generator.llm();
         cache = new KvCache(scope, llm.numLayers(), 1, config.llm().numKeyValueHeads(), length, config.llm().headDim(),
                 generator.dataType());
         if (prefix > 0) {
@@ -140,36 +131,8 @@ final class ChunkedPrefill implements AutoCloseable {
         }
         try (NDManager tmp = scope.newSubManager()) { // vision activations and the splice table go at once
             NDArray imageRows = generator.imageRows(tmp, List.of(input), recorder, reuse); // [N_img·P, H] or null
-            int p = config.imageTokens();
-            int[] ids = input.inputIds();
-            List<Long> text = new ArrayList<>();
-            for (int k = prefix; k < ids.length; k++) {
-                if (ids[k] != ModelInput.IMAGE_TOKEN_INDEX) {
-                    text.add((long) ids[k]);
-                }
-            }
-            long[] gather = new long[length - prefix]; // row of [text embeddings; image rows] at each own position
-            int pos = 0;
-            int t = 0;
-            int image = 0;
-            for (int k = prefix; k < ids.length; k++) {
-                if (ids[k] == ModelInput.IMAGE_TOKEN_INDEX) {
-                    for (int i = 0; i < p; i++) {
-                        gather[pos++] = text.size() + image++;
-                    }
-                } else {
-                    gather[pos++] = t++;
-                }
-            }
-            NDList table = new NDList();
-            if (!text.isEmpty()) {
-                table.add(llm.embed(tmp.create(text.stream().mapToLong(Long::longValue).toArray())));
-            }
-            if (imageRows != null) {
-                table.add(imageRows);
-            }
-            NDArray rows = table.size() == 1 ? table.get(0) : NDArrays.concat(table, 0);
-            embeddings = rows.get(tmp.create(gather)).reshape(1, gather.length, config.llm().hiddenSize());
+            embeddings = new Splice(List.of(input.inputIds()), prefix, config.imageTokens())
+                    .embed(tmp, llm, imageRows, generator.dataType()); // [1, L - prefix, H]
             embeddings.attach(scope);
         }
         visionNanos = System.nanoTime() - t0;
