@@ -4,10 +4,10 @@ import java.io.Serializable;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletionException;
 import java.util.function.Predicate;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.functions.async.AsyncRetryStrategy;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
@@ -35,14 +35,20 @@ public class CumoAsyncFunction extends RichAsyncFunction<CumoQuestion, CumoAnswe
 
     private static final long serialVersionUID = 1L;
 
-    private final Map<String, String> options;
+    private final CumoSettings settings;
     private transient CumoClient client;
 
     /**
-     * @param options CuMo options by key, e.g. {@code model-path}; validated in {@code open}
+     * @param options CuMo options by key, e.g. {@code model-path}; parsed and validated here, once
+     * @throws IllegalArgumentException listing every invalid option
      */
     public CumoAsyncFunction(Map<String, String> options) {
-        this.options = Map.copyOf(options);
+        this(CumoRuntimeOptions.settings(options));
+    }
+
+    /** @param settings the parsed CuMo options, as they travel to the TaskManagers */
+    public CumoAsyncFunction(CumoSettings settings) {
+        this.settings = Objects.requireNonNull(settings, "settings");
     }
 
     /**
@@ -70,7 +76,7 @@ public class CumoAsyncFunction extends RichAsyncFunction<CumoQuestion, CumoAnswe
 
     @Override
     public void open(OpenContext openContext) throws Exception {
-        client = CumoClient.open(Configuration.fromMap(options), getRuntimeContext());
+        client = CumoClient.open(settings, getRuntimeContext());
     }
 
     @Override

@@ -3,11 +3,13 @@ package io.flinkcumo.runtime;
 import static io.flinkcumo.runtime.Requirements.atLeast;
 import static io.flinkcumo.runtime.Requirements.require;
 
+import java.io.Serializable;
 import java.util.Objects;
 
 /**
  * How a shared model service schedules and what it reuses. Problems are reported with the names
- * of the matching {@link CumoRuntimeOptions}.
+ * of the matching {@link CumoRuntimeOptions}, which also hold the defaults ({@link
+ * CumoRuntimeOptions#servingConfig}).
  *
  * @param scheduler {@code iteration}: sequences join and leave the running batch between decode
  *     steps; {@code static}: a batch runs vision, prefill and its whole decode before the next
@@ -19,7 +21,8 @@ import java.util.Objects;
  *     how long decoding stalls for an admission (iteration only)
  */
 public record ServingConfig(
-        Scheduler scheduler, long visionCacheBytes, boolean sharedPrefix, long kvCacheBytes, int maxPrefillPositions) {
+        Scheduler scheduler, long visionCacheBytes, boolean sharedPrefix, long kvCacheBytes, int maxPrefillPositions)
+        implements Serializable {
 
     /** How the service's dispatcher batches requests. */
     public enum Scheduler {
@@ -37,17 +40,9 @@ public record ServingConfig(
                 atLeast("max-prefill-positions", maxPrefillPositions, 1));
     }
 
-    /**
-     * The defaults of {@link CumoRuntimeOptions}: iteration-level, 256 MiB vision cache, shared
-     * prefix, 4 GiB KV, 4096 prefill positions per admission while others decode.
-     */
-    public static ServingConfig defaults() {
-        return new ServingConfig(Scheduler.ITERATION, 256L << 20, true, 4L << 30, 4096);
-    }
-
-    /** The service as it was before iteration-level scheduling: static batches, no reuse. */
-    public static ServingConfig staticBatches() {
-        return new ServingConfig(Scheduler.STATIC, 0, false, 4L << 30, 4096);
+    /** This config as the service was before iteration-level scheduling: static batches, no reuse. */
+    public ServingConfig withStaticBatches() {
+        return new ServingConfig(Scheduler.STATIC, 0, false, kvCacheBytes, maxPrefillPositions);
     }
 
     public ServingConfig withScheduler(Scheduler value) {

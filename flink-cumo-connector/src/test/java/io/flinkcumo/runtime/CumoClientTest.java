@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import org.apache.flink.configuration.Configuration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,7 +49,7 @@ class CumoClientTest {
     }
 
     private static CumoClient open(String... overrides) throws InterruptedException {
-        return CumoClient.open(Configuration.fromMap(CumoTestData.options(overrides)), DeviceSpec.CPU, null, "test");
+        return CumoClient.open(CumoRuntimeOptions.settings(CumoTestData.options(overrides)), DeviceSpec.CPU, null, "test");
     }
 
     @Test

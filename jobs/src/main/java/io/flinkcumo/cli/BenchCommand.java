@@ -138,8 +138,8 @@ final class BenchCommand implements Callable<Integer> {
             ObjectMapper json = new ObjectMapper();
             CumoConfig c = engine.model().config();
             int elementBytes = engine.model().dataType().getNumOfBytes();
-            int linearBytes = model.precision.linearWeightBytes(model.parseDevice());
-            boolean bf16 = model.precision.bf16Weights();
+            int linearBytes = model.precision().linearWeightBytes(model.djlDevice());
+            boolean bf16 = model.precision().bf16Weights();
             Roofline peak = roofline ? Roofline.measure(gemmSize, 256L << 20, 5, bf16) : null;
             if (peak != null) {
                 ObjectNode r = json.createObjectNode();
@@ -190,7 +190,7 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 double wall = (System.nanoTime() - wall0) / 1e9;
                 ObjectNode o = json.createObjectNode();
-                o.put("impl", "flink-cumo-djl-" + (model.precision == Precision.AUTO ? engine.model().dataType().toString() : model.precision.name())
+                o.put("impl", "flink-cumo-djl-" + (model.precision() == Precision.AUTO ? engine.model().dataType().toString() : model.precision().name())
                         .toLowerCase(java.util.Locale.ROOT));
                 o.put("threads", Runtime.getRuntime().availableProcessors());
                 o.put("model", engine.model().config().modelType() + ":" + model.modelDir().getFileName());

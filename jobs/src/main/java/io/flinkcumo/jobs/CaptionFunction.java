@@ -4,16 +4,13 @@ import io.flinkcumo.engine.routing.LayerRouting;
 import io.flinkcumo.engine.routing.RoutingStats;
 import io.flinkcumo.runtime.CumoClient;
 import io.flinkcumo.runtime.CumoOutcome;
-import io.flinkcumo.runtime.CumoRuntimeOptions;
+import io.flinkcumo.runtime.CumoSettings;
 import io.flinkcumo.runtime.ErrorHandling;
 import io.flinkcumo.runtime.RoutedOutcome;
 import io.flinkcumo.stats.RoutingStatRow;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 
@@ -26,28 +23,26 @@ public class CaptionFunction extends RichAsyncFunction<ImageRow, CaptionResult> 
 
     private static final long serialVersionUID = 1L;
 
-    private final Map<String, String> options;
+    private final CumoSettings settings;
     private final String prompt;
     private final boolean routing;
     private transient CumoClient client;
 
     /**
-     * @param options CuMo options ({@link CumoRuntimeOptions}); {@code error-handling} is always
+     * @param settings the parsed CuMo options; {@code error-handling} is always
      *     {@code error-column}
      * @param prompt the question asked about every image
      * @param routing whether to keep per-layer routing statistics
      */
-    public CaptionFunction(Map<String, String> options, String prompt, boolean routing) {
-        Map<String, String> copy = new HashMap<>(options);
-        copy.put(CumoRuntimeOptions.ERROR_HANDLING.key(), ErrorHandling.ERROR_COLUMN.toString());
-        this.options = Map.copyOf(copy);
+    public CaptionFunction(CumoSettings settings, String prompt, boolean routing) {
+        this.settings = settings.withErrorHandling(ErrorHandling.ERROR_COLUMN);
         this.prompt = prompt;
         this.routing = routing;
     }
 
     @Override
     public void open(OpenContext openContext) throws Exception {
-        client = CumoClient.open(Configuration.fromMap(options), getRuntimeContext());
+        client = CumoClient.open(settings, getRuntimeContext());
     }
 
     @Override

@@ -64,7 +64,7 @@ public class CumoAnswerAsyncFunction extends AsyncScalarFunction implements Spec
 
     @Override
     public UserDefinedFunction specialize(SpecializedContext context) {
-        return new CumoAnswerAsyncFunction(support.options().withTableConfig(context.getConfiguration()));
+        return new CumoAnswerAsyncFunction(support.specialized(context.getConfiguration()));
     }
 
     @Override

@@ -7,10 +7,12 @@ import io.flinkcumo.runtime.ImageRef;
 import java.io.Serializable;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.table.functions.FunctionContext;
 
 /**
- * What every CuMo SQL function does around its {@code eval}: resolve its options, open a {@link
+ * What every CuMo SQL function does around its {@code eval}: resolve its options when the planner
+ * specialises it ({@link #specialized}), open a {@link
  * CumoClient} in {@code open()} (the first one in a JVM loads the model), and close it in {@code
  * close()} (the last one frees it). Held by each function, since scalar and async scalar functions
  * have different base classes.
@@ -32,14 +34,24 @@ final class FunctionSupport implements Serializable {
         return options;
     }
 
-    void open(FunctionContext context) throws Exception {
+    /**
+     * The options completed with the planner's configuration and parsed, once, into the settings
+     * the function carries to the TaskManagers.
+     *
+     * @throws IllegalArgumentException naming the function and every invalid or missing option
+     */
+    FunctionOptions specialized(ReadableConfig configuration) {
         try {
-            client = CumoClient.open(options.resolve(context), context);
+            return options.withTableConfig(configuration);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(functionName + ": " + e.getMessage()
                     + ". Set the options with LOAD MODULE cumo WITH ('model-path' = '...', ...), with"
                     + " SET 'cumo.<option>' = '...' before the query, or as job parameters 'cumo.<option>'.", e);
         }
+    }
+
+    void open(FunctionContext context) throws Exception {
+        client = CumoClient.open(options.settings(), context);
     }
 
     CompletableFuture<CumoOutcome> ask(ImageRef image, String question) {

@@ -2,11 +2,9 @@ package io.flinkcumo.udf;
 
 import io.flinkcumo.runtime.CumoClient;
 import io.flinkcumo.runtime.CumoOutcome;
+import io.flinkcumo.runtime.CumoSettings;
 import java.io.Serializable;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.functions.FunctionContext;
 
@@ -16,18 +14,18 @@ final class ModelCalls implements Serializable {
     private static final long serialVersionUID = 1L;
 
     private final String model;
-    private final HashMap<String, String> options;
+    private final CumoSettings settings;
     private final CumoModelSchema schema;
     private transient CumoClient client;
 
-    ModelCalls(String model, Map<String, String> options, CumoModelSchema schema) {
+    ModelCalls(String model, CumoSettings settings, CumoModelSchema schema) {
         this.model = model;
-        this.options = new HashMap<>(options);
+        this.settings = settings;
         this.schema = schema;
     }
 
     void open(FunctionContext context) throws Exception {
-        client = CumoClient.open(Configuration.fromMap(options), context);
+        client = CumoClient.open(settings, context);
     }
 
     /** The output row for an input row; under {@code error-handling = fail} completes exceptionally. */

@@ -25,7 +25,7 @@ abstract class ModelScalarFunction extends ScalarFunction implements Specialized
 
     @Override
     public UserDefinedFunction specialize(SpecializedContext context) {
-        return withOptions(support.options().withTableConfig(context.getConfiguration()));
+        return withOptions(support.specialized(context.getConfiguration()));
     }
 
     @Override
