@@ -1,5 +1,7 @@
 package io.flinkcumo.engine;
 
+import java.io.Serializable;
+
 /**
  * How to pick generated tokens. {@code temperature <= 0} is greedy decoding (the reference's eval
  * mode); otherwise sampling applies temperature, then top-k (0 = off), then top-p (nucleus, 1 =
@@ -8,7 +10,8 @@ package io.flinkcumo.engine;
  * after EOS until {@code maxNewTokens} (for benchmarks that need answers of a given length, as
  * vLLM's {@code ignore_eos}).
  */
-public record GenerationConfig(int maxNewTokens, float temperature, float topP, int topK, long seed, boolean ignoreEos) {
+public record GenerationConfig(int maxNewTokens, float temperature, float topP, int topK, long seed, boolean ignoreEos)
+        implements Serializable {
 
     /** A config that stops at EOS. */
     public GenerationConfig(int maxNewTokens, float temperature, float topP, int topK, long seed) {

@@ -5,12 +5,13 @@ import static io.flinkcumo.runtime.Requirements.notNegative;
 import static io.flinkcumo.runtime.Requirements.positive;
 import static io.flinkcumo.runtime.Requirements.require;
 
+import java.io.Serializable;
 import java.time.Duration;
 import java.util.Objects;
 
 /**
  * Settings of one {@link MicroBatcher}. Problems are reported with the names of the matching
- * {@link CumoRuntimeOptions}.
+ * {@link CumoRuntimeOptions}, which also hold the defaults ({@link CumoRuntimeOptions#batcherConfig}).
  *
  * @param name names the dispatcher thread ({@code cumo-dispatcher-<name>}), normally the device
  * @param maxBatchSize a batch runs as soon as this many requests are queued
@@ -28,7 +29,10 @@ public record BatcherConfig(
     int queueCapacity,
     Duration requestTimeout,
     boolean isolateFailures,
-    Duration shutdownTimeout) {
+    Duration shutdownTimeout) implements Serializable {
+
+  /** How long {@link MicroBatcher#close()} waits for a running batch, unless set otherwise. */
+  public static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
 
   /** Validates every setting. */
   public BatcherConfig {
@@ -46,12 +50,18 @@ public record BatcherConfig(
   }
 
   /**
-   * The defaults of {@link CumoRuntimeOptions}: batches of up to 8, 20 ms wait, 256 queued requests,
-   * a 5 min request timeout, failure isolation on, and 30 s to finish a running batch at shutdown.
+   * Settings as the options give them: failure isolation on, and {@link #SHUTDOWN_TIMEOUT} to finish
+   * a running batch at shutdown.
    */
-  public static BatcherConfig defaults(String name) {
+  public BatcherConfig(
+      String name, int maxBatchSize, Duration maxBatchWait, int queueCapacity, Duration requestTimeout) {
+    this(name, maxBatchSize, maxBatchWait, queueCapacity, requestTimeout, true, SHUTDOWN_TIMEOUT);
+  }
+
+  /** A copy with another {@code name}, e.g. the device a subtask resolved. */
+  public BatcherConfig withName(String value) {
     return new BatcherConfig(
-        name, 8, Duration.ofMillis(20), 256, Duration.ofMinutes(5), true, Duration.ofSeconds(30));
+        value, maxBatchSize, maxBatchWait, queueCapacity, requestTimeout, isolateFailures, shutdownTimeout);
   }
 
   /** A copy with another {@code maxBatchSize}. */

@@ -4,9 +4,9 @@ import java.io.Serializable;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Predicate;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.functions.async.AsyncRetryStrategy;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
@@ -34,14 +34,20 @@ public class CumoAsyncFunction extends RichAsyncFunction<CumoQuestion, CumoAnswe
 
     private static final long serialVersionUID = 1L;
 
-    private final Map<String, String> options;
+    private final CumoSettings settings;
     private final CumoClientHolder holder = new CumoClientHolder("CumoAsyncFunction");
 
     /**
-     * @param options CuMo options by key, e.g. {@code model-path}; validated in {@code open}
+     * @param options CuMo options by key, e.g. {@code model-path}; parsed and validated here, once
+     * @throws IllegalArgumentException listing every invalid option
      */
     public CumoAsyncFunction(Map<String, String> options) {
-        this.options = Map.copyOf(options);
+        this(CumoRuntimeOptions.settings(options));
+    }
+
+    /** @param settings the parsed CuMo options, as they travel to the TaskManagers */
+    public CumoAsyncFunction(CumoSettings settings) {
+        this.settings = Objects.requireNonNull(settings, "settings");
     }
 
     /**
@@ -65,7 +71,7 @@ public class CumoAsyncFunction extends RichAsyncFunction<CumoQuestion, CumoAnswe
 
     @Override
     public void open(OpenContext openContext) throws Exception {
-        holder.open(Configuration.fromMap(options), getRuntimeContext());
+        holder.open(settings, getRuntimeContext());
     }
 
     @Override

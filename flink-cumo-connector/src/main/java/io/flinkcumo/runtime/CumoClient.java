@@ -4,11 +4,8 @@ import io.flinkcumo.engine.CumoEngine;
 import io.flinkcumo.engine.CumoResult;
 import io.flinkcumo.engine.GenerationConfig;
 import io.flinkcumo.engine.LabelScores;
-import io.flinkcumo.engine.image.ImageDecoder;
 import io.flinkcumo.engine.text.Conversation;
 import io.flinkcumo.runtime.SharedModelRegistry.Lease;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -16,7 +13,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.apache.flink.api.common.functions.RuntimeContext;
-import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.table.functions.FunctionContext;
 
@@ -52,97 +48,57 @@ public final class CumoClient implements AutoCloseable {
     private final Lease<CumoMetrics> metricsLease; // null without a metric group
     private final CumoMetrics metrics; // null without a metric group
 
-    /** The one place that reads the request options. */
-    private CumoClient(ReadableConfig options, Lease<CumoService> lease, MetricGroup metricGroup, String name) {
+    /** Built from the parsed settings ({@link CumoSettings}): nothing is read from options here. */
+    private CumoClient(CumoSettings settings, Lease<CumoService> lease, MetricGroup metricGroup, String name) {
         this.lease = lease;
         this.service = lease.get();
         this.requests = new RequestBuilder(
                 service.engine(),
-                new ImageFiles(
-                        options.get(CumoRuntimeOptions.IMAGE_BASE),
-                        options.get(CumoRuntimeOptions.MAX_IMAGE_BYTES).getBytes(),
-                        new FlinkRemoteFiles()),
-                Conversation.Template.byName(options.get(CumoRuntimeOptions.PROMPT_TEMPLATE)),
-                new GenerationConfig(
-                        options.get(CumoRuntimeOptions.MAX_NEW_TOKENS),
-                        options.get(CumoRuntimeOptions.TEMPERATURE),
-                        options.get(CumoRuntimeOptions.TOP_P),
-                        options.get(CumoRuntimeOptions.TOP_K),
-                        options.get(CumoRuntimeOptions.SEED)),
+                new ImageFiles(settings.imageBase(), settings.maxImageBytes(), new FlinkRemoteFiles()),
+                settings.template(),
+                settings.generation(),
                 name);
-        this.errors = new ErrorPolicy(
-                options.get(CumoRuntimeOptions.RETRIES), options.get(CumoRuntimeOptions.ERROR_HANDLING));
-        this.captionPrompt = options.get(CumoRuntimeOptions.CAPTION_PROMPT);
+        this.errors = new ErrorPolicy(settings.retries(), settings.errorHandling());
+        this.captionPrompt = settings.captionPrompt();
         this.metricsLease = metricGroup == null ? null : CumoMetrics.attach(service, metricGroup);
         this.metrics = metricsLease == null ? null : metricsLease.get();
     }
 
     /** Opens a client for a Table/SQL function's subtask: its device, metrics and name. */
-    public static CumoClient open(ReadableConfig options, FunctionContext context) throws InterruptedException {
+    public static CumoClient open(CumoSettings settings, FunctionContext context) throws InterruptedException {
         int subtask = context.getTaskInfo().getIndexOfThisSubtask();
-        DeviceSpec device = FlinkDevices.select(validated(options).get(CumoRuntimeOptions.DEVICE), context);
-        return open(options, device, context.getMetricGroup(), "subtask" + subtask);
+        DeviceSpec device = FlinkDevices.select(settings.device(), context);
+        return open(settings, device, context.getMetricGroup(), "subtask" + subtask);
     }
 
     /** Opens a client for a DataStream function's subtask: its device, metrics and name. */
-    public static CumoClient open(ReadableConfig options, RuntimeContext context) throws InterruptedException {
+    public static CumoClient open(CumoSettings settings, RuntimeContext context) throws InterruptedException {
         int subtask = context.getTaskInfo().getIndexOfThisSubtask();
-        DeviceSpec device = FlinkDevices.select(validated(options).get(CumoRuntimeOptions.DEVICE), context);
-        return open(options, device, context.getMetricGroup(), "subtask" + subtask);
+        DeviceSpec device = FlinkDevices.select(settings.device(), context);
+        return open(settings, device, context.getMetricGroup(), "subtask" + subtask);
     }
 
     /**
      * Opens a client on a concrete device, loading the model if this JVM has no live copy.
      *
-     * @param options the CuMo options ({@link CumoRuntimeOptions}); validated here
+     * @param settings the parsed CuMo options ({@link CumoRuntimeOptions#settings})
      * @param device cpu or cuda:N
      * @param metricGroup where to register {@link CumoMetrics}, or null for none
      * @param name prefixes request ids, e.g. {@code subtask3}
-     * @throws IllegalArgumentException listing every invalid option
+     * @throws IllegalArgumentException if the model path is not a directory on this machine
      * @throws ModelLoadException if the model cannot be loaded
      * @throws IllegalStateException if DJL is missing or in a job's jar instead of Flink's lib/ ({@link DjlPlacement})
      */
-    public static CumoClient open(ReadableConfig options, DeviceSpec device, MetricGroup metricGroup, String name)
+    public static CumoClient open(CumoSettings settings, DeviceSpec device, MetricGroup metricGroup, String name)
             throws InterruptedException {
         DjlPlacement.check();
-        Lease<CumoService> lease = CumoService.acquire(spec(validated(options), device));
+        Lease<CumoService> lease = CumoService.acquire(settings.spec(device));
         try {
-            return new CumoClient(options, lease, metricGroup, name);
+            return new CumoClient(settings, lease, metricGroup, name);
         } catch (RuntimeException | Error e) {
             lease.close();
             throw e;
         }
-    }
-
-    /** The shared service spec the options describe on {@code device}. */
-    public static CumoService.Spec spec(ReadableConfig options, DeviceSpec device) {
-        String modelPath = options.get(CumoRuntimeOptions.MODEL_PATH);
-        Path modelDir = Path.of(modelPath);
-        if (!Files.isDirectory(modelDir)) {
-            throw new IllegalArgumentException(
-                    "model-path '" + modelPath + "' is not a directory on this machine; it must be a CuMo"
-                            + " checkpoint directory readable on every TaskManager");
-        }
-        ImageDecoder.Limits limits;
-        try {
-            limits = new ImageDecoder.Limits(
-                    options.get(CumoRuntimeOptions.MAX_IMAGE_PIXELS),
-                    options.get(CumoRuntimeOptions.MAX_IMAGE_BYTES).getBytes());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("Invalid CuMo options: max-image-pixels: " + e.getMessage(), e);
-        }
-        return new CumoService.Spec(
-                modelDir,
-                device,
-                options.get(CumoRuntimeOptions.PRECISION),
-                limits,
-                CumoRuntimeOptions.batcherConfig(options, device),
-                CumoRuntimeOptions.servingConfig(options));
-    }
-
-    private static ReadableConfig validated(ReadableConfig options) {
-        CumoRuntimeOptions.validate(options);
-        return options;
     }
 
     /** What a failed request does. */

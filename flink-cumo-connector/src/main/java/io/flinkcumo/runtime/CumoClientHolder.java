@@ -1,8 +1,8 @@
 package io.flinkcumo.runtime;
 
 import java.io.Serializable;
+import java.util.function.Supplier;
 import org.apache.flink.api.common.functions.RuntimeContext;
-import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.table.functions.FunctionContext;
 
 /**
@@ -35,19 +35,31 @@ public final class CumoClientHolder implements Serializable {
         this(owner, null);
     }
 
-    /** Opens the client of a Table/SQL function's subtask ({@link CumoClient#open(ReadableConfig, FunctionContext)}). */
-    public void open(ReadableConfig options, FunctionContext context) throws InterruptedException {
+    /** Opens the client of a Table/SQL function's subtask ({@link CumoClient#open(CumoSettings, FunctionContext)}). */
+    public void open(CumoSettings settings, FunctionContext context) throws InterruptedException {
         try {
-            client = CumoClient.open(options, context);
+            client = CumoClient.open(settings, context);
         } catch (IllegalArgumentException e) {
             throw explained(e);
         }
     }
 
-    /** Opens the client of a DataStream function's subtask ({@link CumoClient#open(ReadableConfig, RuntimeContext)}). */
-    public void open(ReadableConfig options, RuntimeContext context) throws InterruptedException {
+    /** Opens the client of a DataStream function's subtask ({@link CumoClient#open(CumoSettings, RuntimeContext)}). */
+    public void open(CumoSettings settings, RuntimeContext context) throws InterruptedException {
         try {
-            client = CumoClient.open(options, context);
+            client = CumoClient.open(settings, context);
+        } catch (IllegalArgumentException e) {
+            throw explained(e);
+        }
+    }
+
+    /**
+     * Runs {@code parse} (the owner's options into settings, when the planner specialises a SQL
+     * function); a refusal names the owner and where the options are set.
+     */
+    public <T> T parsing(Supplier<T> parse) {
+        try {
+            return parse.get();
         } catch (IllegalArgumentException e) {
             throw explained(e);
         }

@@ -4,21 +4,28 @@ import static io.flinkcumo.runtime.Requirements.atLeast;
 import static io.flinkcumo.runtime.Requirements.notNegative;
 import static io.flinkcumo.runtime.Requirements.positive;
 
+import io.flinkcumo.engine.GenerationConfig;
 import io.flinkcumo.engine.Precision;
+import io.flinkcumo.engine.image.ImageDecoder;
+import io.flinkcumo.engine.text.Conversation;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.ReadableConfig;
 
 /**
- * The options of the CuMo model, as written in {@code CREATE MODEL ... WITH (...)}, a function's
- * job parameters or a DataStream job's configuration, with {@link #validate} to check them all.
+ * The options of the CuMo model, as written in {@code CREATE MODEL ... WITH (...)}, {@code LOAD
+ * MODULE cumo WITH (...)}, the table configuration, job parameters or a job's command line. Each
+ * option and its default is declared here once; {@link #settings} parses and validates them all,
+ * once, into the {@link CumoSettings} that travel to the TaskManagers.
  */
 public final class CumoRuntimeOptions {
 
@@ -123,7 +130,7 @@ public final class CumoRuntimeOptions {
     public static final ConfigOption<Integer> PREFILL_CHUNK_SIZE =
             ConfigOptions.key("prefill-chunk-size")
                     .intType()
-                    .defaultValue(ServingConfig.DEFAULT_PREFILL_CHUNK)
+                    .defaultValue(256)
                     .withDescription(
                             "Chunked prefill (scheduler 'iteration'): a prompt whose prefill exceeds this many"
                                     + " positions after splicing the image rows (and after a reused shared prefix) is"
@@ -292,13 +299,23 @@ public final class CumoRuntimeOptions {
                 : "top-p must be in (0, 1], got " + p);
         check.value(TOP_K, k -> atLeast(TOP_K.key(), k, 0));
         check.value(SEED, seed -> null);
-        check.value(PROMPT_TEMPLATE, template -> template.isBlank()
-                ? "prompt-template must not be blank"
-                : null);
+        check.value(PROMPT_TEMPLATE, template -> {
+            if (template.isBlank()) {
+                return "prompt-template must not be blank";
+            }
+            try {
+                Conversation.Template.byName(template);
+                return null;
+            } catch (IllegalArgumentException e) {
+                return e.getMessage();
+            }
+        });
         check.value(CAPTION_PROMPT, prompt -> prompt.isBlank()
                 ? "caption-prompt must not be blank"
                 : null);
-        check.value(MAX_IMAGE_PIXELS, pixels -> atLeast(MAX_IMAGE_PIXELS.key(), pixels, 1));
+        check.value(MAX_IMAGE_PIXELS, pixels -> pixels > ImageDecoder.Limits.MAX_RGB_PIXELS
+                ? "max-image-pixels must be <= " + ImageDecoder.Limits.MAX_RGB_PIXELS + ", got " + pixels
+                : atLeast(MAX_IMAGE_PIXELS.key(), pixels, 1));
         check.value(MAX_IMAGE_BYTES, bytes -> atLeast(MAX_IMAGE_BYTES.key(), bytes.getBytes(), 1));
         check.value(IMAGE_BASE, bases -> bases != null && bases.stream().anyMatch(b -> b == null || b.isBlank())
                 ? "image-base must list non-blank directories separated by ';', got " + bases
@@ -316,21 +333,67 @@ public final class CumoRuntimeOptions {
     }
 
     /**
-     * The batcher settings for one device.
+     * Parses and validates every option, once: what a job, a SQL function or a model is created
+     * with, and what travels to the TaskManagers.
      *
-     * @param config validated options
-     * @param device the resolved device; it names the dispatcher thread
+     * @throws IllegalArgumentException listing every problem, e.g. {@code Invalid CuMo options:
+     *     max-batch-size must be >= 1, got 0}
      */
-    public static BatcherConfig batcherConfig(ReadableConfig config, DeviceSpec device) {
-        BatcherConfig defaults = BatcherConfig.defaults(device.toString());
-        return defaults
-                .withMaxBatchSize(config.get(MAX_BATCH_SIZE))
-                .withMaxBatchWait(config.get(MAX_BATCH_WAIT))
-                .withQueueCapacity(config.get(QUEUE_CAPACITY))
-                .withRequestTimeout(config.get(TIMEOUT));
+    public static CumoSettings settings(ReadableConfig config) {
+        validate(config);
+        DeviceSpec device = DeviceSpec.parse(config.get(DEVICE));
+        return new CumoSettings(
+                config.get(MODEL_PATH),
+                device,
+                config.get(PRECISION),
+                config.get(MAX_IMAGE_PIXELS),
+                config.get(MAX_IMAGE_BYTES).getBytes(),
+                batcherConfig(config, device),
+                servingConfig(config),
+                new GenerationConfig(
+                        config.get(MAX_NEW_TOKENS),
+                        config.get(TEMPERATURE),
+                        config.get(TOP_P),
+                        config.get(TOP_K),
+                        config.get(SEED)),
+                Conversation.Template.byName(config.get(PROMPT_TEMPLATE)),
+                config.get(CAPTION_PROMPT),
+                config.get(IMAGE_BASE),
+                config.get(RETRIES),
+                config.get(ERROR_HANDLING));
     }
 
-    /** The scheduler and reuse settings of the shared model service. */
+    /** {@link #settings(ReadableConfig)} of options by key, e.g. {@code max-batch-size -> 16}. */
+    public static CumoSettings settings(Map<String, String> options) {
+        return settings(Configuration.fromMap(options));
+    }
+
+    /**
+     * The batcher settings the options give (the defaults for unset ones), named after a device.
+     *
+     * @param config the options; not validated here
+     * @param device names the dispatcher thread
+     */
+    public static BatcherConfig batcherConfig(ReadableConfig config, DeviceSpec device) {
+        return batcherConfig(config, device.toString());
+    }
+
+    /** The batcher settings the options give (the defaults for unset ones), with a name. */
+    public static BatcherConfig batcherConfig(ReadableConfig config, String name) {
+        return new BatcherConfig(
+                name,
+                config.get(MAX_BATCH_SIZE),
+                config.get(MAX_BATCH_WAIT),
+                config.get(QUEUE_CAPACITY),
+                config.get(TIMEOUT));
+    }
+
+    /** The batcher settings of the defaults, named {@code name}. */
+    public static BatcherConfig defaultBatcher(String name) {
+        return batcherConfig(new Configuration(), name);
+    }
+
+    /** The scheduler and reuse settings of the shared model service (the defaults for unset ones). */
     public static ServingConfig servingConfig(ReadableConfig config) {
         return new ServingConfig(
                 config.get(SCHEDULER),
@@ -339,6 +402,11 @@ public final class CumoRuntimeOptions {
                 config.get(KV_CACHE_SIZE).getBytes(),
                 config.get(MAX_PREFILL_POSITIONS),
                 config.get(PREFILL_CHUNK_SIZE));
+    }
+
+    /** The scheduler and reuse settings of the defaults. */
+    public static ServingConfig defaultServing() {
+        return servingConfig(new Configuration());
     }
 
     /** Reads options one by one so that an unparsable value is reported like a range problem. */

@@ -43,9 +43,9 @@ import java.util.function.Function;
  * ({@link CumoEngine#scorePrepared} per distinct label list).
  *
  * <p>The batcher settings and image limits are those of the caller that loaded the model; later
- * callers with other settings share it as it is. Closing (done by the registry when the last lease
- * is released) fails queued requests with a "model service closed" error, lets the running batch
- * finish, and frees the model's native memory.
+ * callers with other settings share it as it is, with a warning ({@link SharedModelRegistry}).
+ * Closing (done by the registry when the last lease is released) fails queued requests with a
+ * "model service closed" error, lets the running batch finish, and frees the model's native memory.
  *
  * <p>Flink-free: {@code CumoClient} adapts it to Flink's options, devices and metrics.
  */
@@ -68,11 +68,6 @@ public final class CumoService implements AutoCloseable {
             Path modelDir, DeviceSpec device, Precision precision, ImageDecoder.Limits imageLimits, BatcherConfig batcher,
             ServingConfig serving) {
 
-        /** A spec with the default {@link ServingConfig}. */
-        public Spec(Path modelDir, DeviceSpec device, Precision precision, ImageDecoder.Limits imageLimits, BatcherConfig batcher) {
-            this(modelDir, device, precision, imageLimits, batcher, ServingConfig.defaults());
-        }
-
         public Spec {
             Objects.requireNonNull(modelDir, "modelDir");
             Objects.requireNonNull(device, "device");
@@ -86,6 +81,15 @@ public final class CumoService implements AutoCloseable {
         /** The registry key: model path, device and resolved precision. */
         public ModelKey key() {
             return new ModelKey(modelDir.toString(), device.toString(), device.resolve(precision).name());
+        }
+
+        /**
+         * What every caller of the loaded model shares, as the caller that loads it set it: image
+         * limits, batcher and serving settings ({@link SharedModelRegistry} warns about a caller
+         * asking for others).
+         */
+        public List<Object> sharedSettings() {
+            return List.of(imageLimits, batcher, serving);
         }
     }
 
@@ -347,7 +351,7 @@ public final class CumoService implements AutoCloseable {
      * @throws InterruptedException if interrupted while another caller loads the same model
      */
     public static Lease<CumoService> acquire(Spec spec) throws InterruptedException {
-        return REGISTRY.acquire(spec.key(), key -> start(spec));
+        return REGISTRY.acquire(spec.key(), spec.sharedSettings(), key -> start(spec));
     }
 
     /** Loads the model and starts its dispatcher, outside the registry (tests, benchmarks). */

@@ -2,6 +2,7 @@ package io.flinkcumo.runtime;
 
 import ai.djl.Device;
 import io.flinkcumo.engine.Precision;
+import java.io.Serializable;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -12,7 +13,7 @@ import java.util.regex.Pattern;
  * @param kind what sort of device
  * @param cudaIndex the CUDA device index for {@link Kind#CUDA}, otherwise -1
  */
-public record DeviceSpec(Kind kind, int cudaIndex) {
+public record DeviceSpec(Kind kind, int cudaIndex) implements Serializable {
 
     /** Let {@link DeviceSelector} choose from the GPUs Flink assigned to the TaskManager. */
     public static final DeviceSpec AUTO = new DeviceSpec(Kind.AUTO, -1);

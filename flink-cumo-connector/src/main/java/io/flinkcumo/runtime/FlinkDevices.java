@@ -22,17 +22,17 @@ public final class FlinkDevices {
     private FlinkDevices() {}
 
     /** Chooses the device for a DataStream function's subtask. */
-    public static DeviceSpec select(String deviceOption, RuntimeContext context) {
+    public static DeviceSpec select(DeviceSpec requested, RuntimeContext context) {
         return select(
-                deviceOption,
+                requested,
                 context.getTaskInfo().getIndexOfThisSubtask(),
                 context.getExternalResourceInfos(GPU_RESOURCE));
     }
 
     /** Chooses the device for a Table/SQL function's subtask. */
-    public static DeviceSpec select(String deviceOption, FunctionContext context) {
+    public static DeviceSpec select(DeviceSpec requested, FunctionContext context) {
         return select(
-                deviceOption,
+                requested,
                 context.getTaskInfo().getIndexOfThisSubtask(),
                 context.getExternalResourceInfos(GPU_RESOURCE));
     }
@@ -40,12 +40,10 @@ public final class FlinkDevices {
     /**
      * Chooses the device from a subtask index and the TaskManager's GPU resources.
      *
-     * @see DeviceSelector#select(String, int, List)
+     * @see DeviceSelector#select(DeviceSpec, int, List)
      */
     public static DeviceSpec select(
-            String deviceOption, int subtaskIndex, Collection<ExternalResourceInfo> gpus) {
-        // Parse the option first so that a malformed value is reported even on a GPU-less machine.
-        DeviceSpec requested = DeviceSpec.parse(deviceOption);
+            DeviceSpec requested, int subtaskIndex, Collection<ExternalResourceInfo> gpus) {
         if (requested.kind() != DeviceSpec.Kind.AUTO) {
             return requested;
         }

@@ -3,11 +3,13 @@ package io.flinkcumo.runtime;
 import static io.flinkcumo.runtime.Requirements.atLeast;
 import static io.flinkcumo.runtime.Requirements.require;
 
+import java.io.Serializable;
 import java.util.Objects;
 
 /**
  * How a shared model service schedules and what it reuses. Problems are reported with the names
- * of the matching {@link CumoRuntimeOptions}.
+ * of the matching {@link CumoRuntimeOptions}, which also hold the defaults ({@link
+ * CumoRuntimeOptions#servingConfig}).
  *
  * @param scheduler {@code iteration}: sequences join and leave the running batch between decode
  *     steps; {@code static}: a batch runs vision, prefill and its whole decode before the next
@@ -23,7 +25,7 @@ import java.util.Objects;
  */
 public record ServingConfig(
         Scheduler scheduler, long visionCacheBytes, boolean sharedPrefix, long kvCacheBytes, int maxPrefillPositions,
-        int prefillChunkSize) {
+        int prefillChunkSize) implements Serializable {
 
     /** How the service's dispatcher batches requests. */
     public enum Scheduler {
@@ -32,9 +34,6 @@ public record ServingConfig(
         /** Per decode step: requests join and leave the running batch between steps. */
         ITERATION
     }
-
-    /** Default {@code prefill-chunk-size}. */
-    public static final int DEFAULT_PREFILL_CHUNK = 256;
 
     public ServingConfig {
         Objects.requireNonNull(scheduler, "scheduler");
@@ -45,18 +44,9 @@ public record ServingConfig(
                 atLeast("prefill-chunk-size", prefillChunkSize, 0));
     }
 
-    /**
-     * The defaults of {@link CumoRuntimeOptions}: iteration-level, 256 MiB vision cache, shared
-     * prefix, 4 GiB KV, 4096 prefill positions per admission while others decode, prefill chunks
-     * of {@value #DEFAULT_PREFILL_CHUNK} positions.
-     */
-    public static ServingConfig defaults() {
-        return new ServingConfig(Scheduler.ITERATION, 256L << 20, true, 4L << 30, 4096, DEFAULT_PREFILL_CHUNK);
-    }
-
-    /** The service as it was before iteration-level scheduling: static batches, no reuse. */
-    public static ServingConfig staticBatches() {
-        return new ServingConfig(Scheduler.STATIC, 0, false, 4L << 30, 4096, 0);
+    /** This config as the service was before iteration-level scheduling: static batches, no reuse. */
+    public ServingConfig withStaticBatches() {
+        return new ServingConfig(Scheduler.STATIC, 0, false, kvCacheBytes, maxPrefillPositions, 0);
     }
 
     public ServingConfig withScheduler(Scheduler value) {

@@ -1,8 +1,10 @@
 package io.flinkcumo.runtime;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -27,6 +29,10 @@ import org.slf4j.LoggerFactory;
  *       ModelLoadException} with the loader's error as cause; the next acquire tries again.
  *   <li>A new load of a key waits until a previous copy of that key has finished closing, so a
  *       restart does not hold two copies of the weights on one GPU.
+ *   <li>What the callers of one model share (for {@link CumoService}: batcher, serving and image
+ *       settings) is set by the caller that loads it. A later caller asking for other settings
+ *       ({@link #acquire(Object, Object, ModelLoader)}) shares the loaded model as it is, and a WARN
+ *       names both settings, once per loaded model and distinct settings asked for.
  * </ul>
  *
  * <p>"Per JVM" means per class loader that loaded this class: with the connector in a job jar, each
@@ -84,6 +90,18 @@ public final class SharedModelRegistry<K, M extends AutoCloseable> {
      */
     public Lease<M> acquire(K key, ModelLoader<? super K, ? extends M> loader)
             throws InterruptedException {
+        return acquire(key, null, loader);
+    }
+
+    /**
+     * {@link #acquire(Object, ModelLoader)}, with the settings the callers of one model share: the
+     * first caller's settings apply; a caller asking for other settings (by {@code equals}) gets the
+     * loaded model as it is, and a WARN names both.
+     *
+     * @param settings what this caller asks the shared model to run with, or null for no check
+     */
+    public Lease<M> acquire(K key, Object settings, ModelLoader<? super K, ? extends M> loader)
+            throws InterruptedException {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(loader, "loader");
         while (true) {
@@ -92,12 +110,13 @@ public final class SharedModelRegistry<K, M extends AutoCloseable> {
             synchronized (lock) {
                 entry = live.get(key);
                 if (entry == null) {
-                    entry = new Entry<>(closing.getOrDefault(key, CompletableFuture.completedFuture(null)));
+                    entry = new Entry<>(closing.getOrDefault(key, CompletableFuture.completedFuture(null)), settings);
                     entry.refs = 1;
                     live.put(key, entry);
                     mustLoad = true;
                 } else if (entry.isLoaded()) {
                     entry.refs++;
+                    warnIfOther(key, entry, settings);
                     return lease(key, entry);
                 }
             }
@@ -109,9 +128,21 @@ public final class SharedModelRegistry<K, M extends AutoCloseable> {
                 // The loader may already have released its reference; then the entry is gone: start over.
                 if (live.get(key) == entry) {
                     entry.refs++;
+                    warnIfOther(key, entry, settings);
                     return lease(key, entry);
                 }
             }
+        }
+    }
+
+    /** Called holding {@code lock}. */
+    private void warnIfOther(K key, Entry<M> entry, Object settings) {
+        if (settings != null && entry.settings != null && !settings.equals(entry.settings)
+                && entry.warned.add(settings)) {
+            LOG.warn("{}: model {} is already loaded with the settings {}; a caller asking for {} shares it with the"
+                            + " loaded settings (give every job and function using this model in one TaskManager the"
+                            + " same batcher, serving and image options)",
+                    name, key, entry.settings, settings);
         }
     }
 
@@ -256,10 +287,13 @@ public final class SharedModelRegistry<K, M extends AutoCloseable> {
     private static final class Entry<M> {
         final CompletableFuture<M> model = new CompletableFuture<>();
         final CompletableFuture<Void> previousClose;
+        final Object settings; // the loader's, or null
+        final Set<Object> warned = new HashSet<>(); // other settings already warned about
         int refs;
 
-        Entry(CompletableFuture<Void> previousClose) {
+        Entry(CompletableFuture<Void> previousClose, Object settings) {
             this.previousClose = previousClose;
+            this.settings = settings;
         }
 
         boolean isLoaded() {

@@ -34,7 +34,7 @@ class ChunkedPrefillServingTest {
                 DeviceSpec.parse("cpu"),
                 Precision.FP32,
                 ImageDecoder.Limits.DEFAULT,
-                BatcherConfig.defaults("cpu").withMaxBatchSize(4).withMaxBatchWait(Duration.ofMillis(10)),
+                CumoRuntimeOptions.defaultBatcher("cpu").withMaxBatchSize(4).withMaxBatchWait(Duration.ofMillis(10)),
                 serving);
     }
 
@@ -54,12 +54,12 @@ class ChunkedPrefillServingTest {
     void longPromptsArrivingWhileOthersDecodeAnswerAsStaticBatches() throws Exception {
         List<CumoRequest> requests = requests();
         List<CumoResult> expected = new ArrayList<>();
-        try (CumoService old = CumoService.start(spec(ServingConfig.staticBatches()))) {
+        try (CumoService old = CumoService.start(spec(CumoRuntimeOptions.defaultServing().withStaticBatches()))) {
             for (CumoRequest r : requests) {
                 expected.add(old.submit(r).get(120, TimeUnit.SECONDS));
             }
         }
-        try (CumoService service = CumoService.start(spec(ServingConfig.defaults().withPrefillChunkSize(5)))) {
+        try (CumoService service = CumoService.start(spec(CumoRuntimeOptions.defaultServing().withPrefillChunkSize(5)))) {
             List<CompletableFuture<CumoResult>> futures = new ArrayList<>();
             for (CumoRequest r : requests) {
                 futures.add(service.submit(r));
@@ -78,7 +78,7 @@ class ChunkedPrefillServingTest {
     @Test
     void aRequestCancelledBetweenItsChunksFreesItsTensors() throws Exception {
         byte[] image = CumoTestData.images().values().iterator().next();
-        ServingConfig serving = ServingConfig.defaults().withVisionCacheBytes(0).withSharedPrefix(false).withPrefillChunkSize(1);
+        ServingConfig serving = CumoRuntimeOptions.defaultServing().withVisionCacheBytes(0).withSharedPrefix(false).withPrefillChunkSize(1);
         try (CumoService service = CumoService.start(spec(serving))) {
             GenerationConfig two = GenerationConfig.greedy(2).withIgnoreEos();
             CumoResult warm = service.submit(CumoRequest.of("warm", image, CumoTestData.QUESTION, two)).get(120, TimeUnit.SECONDS);

@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.junit.jupiter.api.AfterEach;
@@ -52,7 +51,7 @@ class CumoClientTest {
     }
 
     private static CumoClient open(String... overrides) throws InterruptedException {
-        return CumoClient.open(Configuration.fromMap(CumoTestData.options(overrides)), DeviceSpec.CPU, null, "test");
+        return CumoClient.open(CumoRuntimeOptions.settings(CumoTestData.options(overrides)), DeviceSpec.CPU, null, "test");
     }
 
     @Test
@@ -125,7 +124,7 @@ class CumoClientTest {
     @Test
     void clientsOfOneOperatorShareItsMetricsUntilTheLastOneCloses() throws Exception {
         RecordingMetricGroup group = new RecordingMetricGroup(); // refuses a metric registered twice
-        Configuration options = Configuration.fromMap(CumoTestData.options());
+        CumoSettings options = CumoRuntimeOptions.settings(CumoTestData.options());
         ImageRef image = ImageRef.ofBytes(CumoTestData.images().values().iterator().next());
         RecordingListener batches = new RecordingListener();
         try (CumoClient keeper = open(); AutoCloseable ignored = keeper.service().attach(batches)) {

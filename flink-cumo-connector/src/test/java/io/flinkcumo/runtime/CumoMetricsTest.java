@@ -26,7 +26,7 @@ class CumoMetricsTest {
                         : ItemResult.success(i))
                 .toList();
         try (MicroBatcher<Integer, Integer> shared = new MicroBatcher<>(
-                BatcherConfig.defaults("cpu").withMaxBatchSize(3).withMaxBatchWait(Duration.ofHours(1)),
+                CumoRuntimeOptions.defaultBatcher("cpu").withMaxBatchSize(3).withMaxBatchWait(Duration.ofHours(1)),
                 failNegative, listeners)) {
             RecordingMetricGroup groupA = new RecordingMetricGroup();
             RecordingMetricGroup groupB = new RecordingMetricGroup();

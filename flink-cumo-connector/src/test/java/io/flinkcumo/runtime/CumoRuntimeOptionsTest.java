@@ -163,7 +163,7 @@ class CumoRuntimeOptionsTest {
     @Test
     void prefillChunkSizeIsReadAndChecked() {
         assertThat(CumoRuntimeOptions.servingConfig(options(Map.of())).prefillChunkSize())
-                .isEqualTo(ServingConfig.DEFAULT_PREFILL_CHUNK)
+                .isEqualTo(CumoRuntimeOptions.PREFILL_CHUNK_SIZE.defaultValue())
                 .isPositive(); // chunked prefill is on by default
         assertThat(CumoRuntimeOptions.servingConfig(options(Map.of("prefill-chunk-size", "0"))).prefillChunkSize()).isZero();
         assertThat(CumoRuntimeOptions.problems(options(Map.of("prefill-chunk-size", "-1"))))

@@ -61,13 +61,13 @@ class DeviceSelectorTest {
     @Test
     void flinkGpuResourcesDriveAutoSelection() {
         Set<ExternalResourceInfo> gpus = Set.of(gpu("3"), gpu("1"));
-        assertThat(FlinkDevices.select("auto", 0, gpus)).isEqualTo(DeviceSpec.cuda(1));
-        assertThat(FlinkDevices.select("auto", 1, gpus)).isEqualTo(DeviceSpec.cuda(3));
-        assertThat(FlinkDevices.select("auto", 0, Set.of())).isEqualTo(DeviceSpec.CPU);
-        assertThat(FlinkDevices.select("cuda:0", 1, gpus)).isEqualTo(DeviceSpec.cuda(0));
-        assertThatThrownBy(() -> FlinkDevices.select("auto", 0, Set.of(resource(Map.of()))))
+        assertThat(FlinkDevices.select(DeviceSpec.parse("auto"), 0, gpus)).isEqualTo(DeviceSpec.cuda(1));
+        assertThat(FlinkDevices.select(DeviceSpec.parse("auto"), 1, gpus)).isEqualTo(DeviceSpec.cuda(3));
+        assertThat(FlinkDevices.select(DeviceSpec.parse("auto"), 0, Set.of())).isEqualTo(DeviceSpec.CPU);
+        assertThat(FlinkDevices.select(DeviceSpec.parse("cuda:0"), 1, gpus)).isEqualTo(DeviceSpec.cuda(0));
+        assertThatThrownBy(() -> FlinkDevices.select(DeviceSpec.parse("auto"), 0, Set.of(resource(Map.of()))))
                 .hasMessageContaining("has no 'index' property");
-        assertThatThrownBy(() -> FlinkDevices.select("tpu", 0, Set.of()))
+        assertThatThrownBy(() -> DeviceSpec.parse("tpu"))
                 .hasMessageContaining("got 'tpu'");
     }
 

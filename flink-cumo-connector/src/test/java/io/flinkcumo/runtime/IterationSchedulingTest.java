@@ -120,7 +120,7 @@ class IterationSchedulingTest {
     }
 
     private static BatcherConfig config() {
-        return BatcherConfig.defaults("test").withMaxBatchWait(Duration.ZERO);
+        return CumoRuntimeOptions.defaultBatcher("test").withMaxBatchWait(Duration.ZERO);
     }
 
     @Test

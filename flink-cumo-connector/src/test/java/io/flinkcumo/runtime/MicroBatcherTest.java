@@ -334,7 +334,7 @@ class MicroBatcherTest {
     void theDispatcherIsANamedDaemon() throws Exception {
         Gate gate = new Gate();
         MicroBatcher<Integer, Integer> batcher =
-                track(new MicroBatcher<>(BatcherConfig.defaults("cuda:1"), gate.doubling(), listener));
+                track(new MicroBatcher<>(CumoRuntimeOptions.defaultBatcher("cuda:1"), gate.doubling(), listener));
         batcher.submit(1);
         Thread dispatcher = gate.awaitBlocked();
         assertThat(dispatcher.getName()).isEqualTo("cumo-dispatcher-cuda:1");
@@ -358,7 +358,7 @@ class MicroBatcherTest {
     // ---------------------------------------------------------------------------------------------
 
     private static BatcherConfig config() {
-        return BatcherConfig.defaults("test").withMaxBatchWait(Duration.ofMillis(5));
+        return CumoRuntimeOptions.defaultBatcher("test").withMaxBatchWait(Duration.ofMillis(5));
     }
 
     /** Batch statistics are reported after the batch's futures complete: wait for them. */

@@ -29,7 +29,7 @@ class ServingSchedulerTest {
                 DeviceSpec.parse("cpu"),
                 Precision.FP32,
                 ImageDecoder.Limits.DEFAULT,
-                BatcherConfig.defaults("cpu").withMaxBatchSize(maxBatchSize).withMaxBatchWait(java.time.Duration.ofMillis(30)),
+                CumoRuntimeOptions.defaultBatcher("cpu").withMaxBatchSize(maxBatchSize).withMaxBatchWait(java.time.Duration.ofMillis(30)),
                 serving);
     }
 
@@ -67,10 +67,10 @@ class ServingSchedulerTest {
         int baseline = CumoTestData.liveNativeArrays();
         List<CumoRequest> requests = requests();
         List<CumoResult> expected;
-        try (CumoService old = CumoService.start(spec(ServingConfig.staticBatches(), 4))) {
+        try (CumoService old = CumoService.start(spec(CumoRuntimeOptions.defaultServing().withStaticBatches(), 4))) {
             expected = answer(old, requests, false);
         }
-        try (CumoService service = CumoService.start(spec(ServingConfig.defaults(), 4))) {
+        try (CumoService service = CumoService.start(spec(CumoRuntimeOptions.defaultServing(), 4))) {
             RecordingMetricGroup group = new RecordingMetricGroup();
             CumoMetrics.register(group, service::queueDepth).registerServing(service.stats());
             for (boolean staggered : new boolean[] {false, true}) {
@@ -98,7 +98,7 @@ class ServingSchedulerTest {
     @Test
     void whileOthersDecodeAGroupJoinsOnlyUpToMaxPrefillPositions() throws Exception {
         byte[] image = CumoTestData.images().values().iterator().next();
-        try (CumoService service = CumoService.start(spec(ServingConfig.defaults().withMaxPrefillPositions(1), 4))) {
+        try (CumoService service = CumoService.start(spec(CumoRuntimeOptions.defaultServing().withMaxPrefillPositions(1), 4))) {
             RecordingListener listener = new RecordingListener();
             try (AutoCloseable ignored = service.attach(listener)) {
                 CompletableFuture<CumoResult> running = service.submit(CumoRequest.of("long", image, "Describe the picture.",

@@ -76,6 +76,45 @@ class SharedModelRegistryTest {
     }
 
     @Test
+    void aCallerAskingForOtherSharedSettingsGetsTheLoadedModelAndOneWarningNamingBoth() throws Exception {
+        BatcherConfig first = CumoRuntimeOptions.defaultBatcher("cuda:0");
+        BatcherConfig other = first.withMaxBatchSize(32);
+        try (io.flinkcumo.engine.LogCapture logs =
+                io.flinkcumo.engine.LogCapture.of("WARN", SharedModelRegistry.class.getName())) {
+            Lease<FakeModel> a = registry.acquire(KEY, first, key -> new FakeModel(loads));
+            Lease<FakeModel> same = registry.acquire(KEY, first, key -> new FakeModel(loads));
+            assertThat(logs.at("WARN")).as("the same settings share silently").isEmpty();
+
+            Lease<FakeModel> b = registry.acquire(KEY, other, key -> new FakeModel(loads));
+            Lease<FakeModel> b2 = registry.acquire(KEY, other, key -> new FakeModel(loads));
+            Lease<FakeModel> unchecked = registry.acquire(KEY, key -> new FakeModel(loads));
+
+            FakeModel loaded = a.get();
+            assertThat(b.get()).as("the loaded model is shared as it is").isSameAs(loaded);
+            assertThat(loads).hasValue(1);
+            List<io.flinkcumo.engine.LogCapture.Event> warns = logs.at("WARN");
+            assertThat(warns).as("one WARN per loaded model and distinct other settings").hasSize(1);
+            assertThat(warns.get(0).message())
+                    .contains(KEY.toString())
+                    .contains("maxBatchSize=8")
+                    .contains("maxBatchSize=32")
+                    .contains(first.toString())
+                    .contains(other.toString())
+                    .doesNotContain("\n");
+            for (Lease<FakeModel> lease : List.of(a, same, b, b2, unchecked)) {
+                lease.close();
+            }
+
+            // after the last release the next caller loads again, with its own settings
+            try (Lease<FakeModel> reloaded = registry.acquire(KEY, other, key -> new FakeModel(loads))) {
+                assertThat(loads).hasValue(2);
+                assertThat(reloaded.get()).isNotSameAs(loaded);
+            }
+            assertThat(logs.at("WARN")).hasSize(1);
+        }
+    }
+
+    @Test
     void failedLoadReachesEveryWaiterAndIsNotCached() throws Exception {
         CountDownLatch loaderMayFail = new CountDownLatch(1);
         IOException boom = new IOException("weights missing");

@@ -11,6 +11,7 @@ import io.flinkcumo.engine.GenerationConfig;
 import io.flinkcumo.engine.NativeAllocator;
 import io.flinkcumo.engine.PhaseCost;
 import io.flinkcumo.engine.Precision;
+import io.flinkcumo.runtime.CumoRuntimeOptions;
 import io.flinkcumo.runtime.ServingConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -116,7 +117,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (serve) {
             return new ServeBench(model, imageFiles(), serveRequests, serveBatch, serveLoad, serveShort, seed, serveParts, serveRounds)
-                    .withLongPrompts(serveLongPositions, serveChunk < 0 ? ServingConfig.DEFAULT_PREFILL_CHUNK : serveChunk)
+                    .withLongPrompts(serveLongPositions, serveChunk < 0 ? CumoRuntimeOptions.PREFILL_CHUNK_SIZE.defaultValue() : serveChunk)
                     .run();
         }
         if (moeLayer) {
@@ -152,8 +153,8 @@ final class BenchCommand implements Callable<Integer> {
             ObjectMapper json = new ObjectMapper();
             CumoConfig c = engine.model().config();
             int elementBytes = engine.model().dataType().getNumOfBytes();
-            int linearBytes = model.precision.linearWeightBytes(model.parseDevice());
-            boolean bf16 = model.precision.bf16Weights();
+            int linearBytes = model.precision().linearWeightBytes(model.djlDevice());
+            boolean bf16 = model.precision().bf16Weights();
             Roofline peak = roofline ? Roofline.measure(gemmSize, 256L << 20, 5, bf16) : null;
             if (peak != null) {
                 ObjectNode r = json.createObjectNode();
@@ -206,7 +207,7 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 double wall = (System.nanoTime() - wall0) / 1e9;
                 ObjectNode o = json.createObjectNode();
-                o.put("impl", "flink-cumo-djl-" + (model.precision == Precision.AUTO ? engine.model().dataType().toString() : model.precision.name())
+                o.put("impl", "flink-cumo-djl-" + (model.precision() == Precision.AUTO ? engine.model().dataType().toString() : model.precision().name())
                         .toLowerCase(java.util.Locale.ROOT));
                 o.put("threads", Runtime.getRuntime().availableProcessors());
                 o.put("model", engine.model().config().modelType() + ":" + model.modelDir().getFileName());

@@ -24,7 +24,7 @@ final class BenchmarkCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path model = CaptionCommand.modelDir(options.model);
+        Path model = CaptionCommand.modelDir(options.model.path);
         options.parallelism = CaptionCommand.parallelism(options.parallelism);
         StreamExecutionEnvironment env = CaptionCommand.localEnvironment(options.parallelism);
         Map<String, Object> summary = BenchmarkJob.run(env, options, model.toAbsolutePath().toString(), System.err);

@@ -34,7 +34,7 @@ final class CaptionCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path model = modelDir(options.model);
+        Path model = modelDir(options.model.path);
         options.parallelism = parallelism(options.parallelism);
         StreamExecutionEnvironment env = localEnvironment(options.parallelism);
         CaptionJob.Summary summary = CaptionJob.run(env, options, model.toAbsolutePath().toString(), System.err);

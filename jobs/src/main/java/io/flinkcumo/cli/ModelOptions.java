@@ -4,38 +4,21 @@ import ai.djl.Device;
 import io.flinkcumo.engine.CumoEngine;
 import io.flinkcumo.engine.Precision;
 import io.flinkcumo.engine.image.ImageDecoder;
-import picocli.CommandLine.Option;
-
+import io.flinkcumo.jobs.ModelFlags;
+import io.flinkcumo.runtime.DeviceSelector;
+import io.flinkcumo.runtime.DeviceSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.List;
+import picocli.CommandLine.Mixin;
 
-/** Options shared by commands that load a model. */
+/** The model flags ({@link ModelFlags}) of the commands that load a model in this process, without Flink. */
 final class ModelOptions {
 
-    @Option(names = "--model", description = "CuMo model directory (default: the bundled small model).")
-    Path model;
-
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda:N (default ${DEFAULT-VALUE}).")
-    String device;
-
-    @Option(names = "--precision", defaultValue = "AUTO", description = "auto (fp32 on CPU, fp16 on GPU), fp32, fp16, int8 (weight-only: int8 Linear weights with per-channel "
-                    + "scales, float32 compute; a quarter of the fp32 weight memory) or bf16 (bfloat16 Linear weights and matmuls, "
-                    + "float32 elsewhere; half the fp32 weight memory, fast on CPUs with avx512_bf16 or AMX).",
-            converter = PrecisionConverter.class)
-    Precision precision;
-
-    static final class PrecisionConverter implements picocli.CommandLine.ITypeConverter<Precision> {
-        @Override
-        public Precision convert(String value) {
-            try {
-                return Precision.valueOf(value.toUpperCase(java.util.Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new picocli.CommandLine.TypeConversionException("expected auto, fp32, fp16, int8 or bf16, got '" + value + "'");
-            }
-        }
-    }
+    @Mixin
+    ModelFlags flags = new ModelFlags();
 
     /**
      * The bundled small model: {@code $CUMO_HOME/models/cumo-shapes}, a co-upcycled CuMo model
@@ -52,31 +35,27 @@ final class ModelOptions {
     }
 
     Path modelDir() {
-        Path dir = model != null ? model : bundledModel();
+        Path dir = flags.path != null ? Path.of(flags.path) : bundledModel();
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("model directory " + dir + " does not exist");
         }
         return dir;
     }
 
-    Device parseDevice() {
-        if (device.equals("cpu")) {
-            return Device.cpu();
-        }
-        if (device.startsWith("cuda:")) {
-            io.flinkcumo.runtime.DeviceSpec spec;
-            try {
-                spec = io.flinkcumo.runtime.DeviceSpec.parse(device);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("--device must be cpu or cuda:N with N a device index (at most 9 digits), got '"
-                        + device + "'");
-            }
-            return Device.gpu(spec.cudaIndex());
-        }
-        throw new IllegalArgumentException("--device must be cpu or cuda:N, got '" + device + "'");
+    /** {@code --device}, with {@code auto} resolved as a TaskManager without GPUs resolves it: the CPU. */
+    DeviceSpec device() {
+        return DeviceSelector.select(flags.device, 0, List.of());
+    }
+
+    Device djlDevice() {
+        return device().toDjlDevice();
+    }
+
+    Precision precision() {
+        return flags.precision;
     }
 
     CumoEngine load() throws IOException {
-        return CumoEngine.load(modelDir(), parseDevice(), precision, ImageDecoder.Limits.DEFAULT);
+        return CumoEngine.load(modelDir(), djlDevice(), precision(), ImageDecoder.Limits.DEFAULT);
     }
 }

@@ -36,7 +36,7 @@ final class ModerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path model = options.model != null ? Path.of(options.model) : ModelOptions.bundledModel();
+        Path model = options.model.path != null ? Path.of(options.model.path) : ModelOptions.bundledModel();
         if (!Files.isDirectory(model)) {
             throw new IllegalArgumentException("model directory " + model + " does not exist");
         }

@@ -7,9 +7,9 @@ import io.flinkcumo.engine.CumoRequest;
 import io.flinkcumo.engine.CumoResult;
 import io.flinkcumo.engine.GenerationConfig;
 import io.flinkcumo.engine.ModelInput;
-import io.flinkcumo.engine.Precision;
 import io.flinkcumo.engine.image.ImageDecoder;
 import io.flinkcumo.runtime.BatcherConfig;
+import io.flinkcumo.runtime.CumoRuntimeOptions;
 import io.flinkcumo.runtime.CumoService;
 import io.flinkcumo.runtime.DeviceSpec;
 import io.flinkcumo.runtime.ServingConfig;
@@ -52,7 +52,7 @@ final class ServeBench {
     private final int rounds;
     private final ObjectMapper json = new ObjectMapper();
     private int longPositions = 1024;
-    private int chunk = ServingConfig.DEFAULT_PREFILL_CHUNK;
+    private int chunk = CumoRuntimeOptions.PREFILL_CHUNK_SIZE.defaultValue();
 
     ServeBench(ModelOptions model, List<byte[]> files, int requests, int maxBatch, double load, double shortFraction, long seed,
                List<String> parts, int rounds) {
@@ -81,9 +81,10 @@ final class ServeBench {
 
     int run() throws Exception {
         List<Config> configs = List.of(
-                new Config("static", ServingConfig.staticBatches()),
-                new Config("iteration-no-reuse", ServingConfig.defaults().withVisionCacheBytes(0).withSharedPrefix(false)),
-                new Config("iteration", ServingConfig.defaults()));
+                new Config("static", CumoRuntimeOptions.defaultServing().withStaticBatches()),
+                new Config("iteration-no-reuse",
+                        CumoRuntimeOptions.defaultServing().withVisionCacheBytes(0).withSharedPrefix(false)),
+                new Config("iteration", CumoRuntimeOptions.defaultServing()));
         double staticSaturation = 0;
         for (Config config : parts.contains("mix") ? configs : List.<Config>of()) {
             try (CumoService service = CumoService.start(spec(config.serving()))) {
@@ -111,15 +112,15 @@ final class ServeBench {
     }
 
     private CumoService.Spec spec(ServingConfig serving) {
+        DeviceSpec device = model.device();
+        BatcherConfig defaults = CumoRuntimeOptions.defaultBatcher(device.toString());
         return new CumoService.Spec(
                 model.modelDir(),
-                DeviceSpec.parse(model.device),
-                model.precision == null ? Precision.AUTO : model.precision,
+                device,
+                model.precision(),
                 ImageDecoder.Limits.DEFAULT,
-                BatcherConfig.defaults(model.device)
-                        .withMaxBatchSize(maxBatch)
-                        .withMaxBatchWait(Duration.ofMillis(20))
-                        .withQueueCapacity(Math.max(256, 8 * requests))
+                defaults.withMaxBatchSize(maxBatch)
+                        .withQueueCapacity(Math.max(defaults.queueCapacity(), 8 * requests))
                         .withRequestTimeout(Duration.ofMinutes(30)),
                 serving);
     }
@@ -270,8 +271,8 @@ final class ServeBench {
     private void repeatedImages() throws Exception {
         String[] questions = {"Is there a red shape? Answer yes or no.", "Is there a circle? Answer yes or no.",
                 "How many shapes are there?", "Is the background white? Answer yes or no."};
-        try (CumoService on = CumoService.start(spec(ServingConfig.defaults()));
-                CumoService off = CumoService.start(spec(ServingConfig.defaults().withVisionCacheBytes(0)))) {
+        try (CumoService on = CumoService.start(spec(CumoRuntimeOptions.defaultServing()));
+                CumoService off = CumoService.start(spec(CumoRuntimeOptions.defaultServing().withVisionCacheBytes(0)))) {
             warmUp(on, mix(on, new Random(seed + 9)));
             warmUp(off, mix(off, new Random(seed + 9)));
             List<Double> ratios = new ArrayList<>();
@@ -317,8 +318,8 @@ final class ServeBench {
      * answers' latencies and the long prompts' own latency.
      */
     private void longPrompts() throws Exception {
-        try (CumoService on = CumoService.start(spec(ServingConfig.defaults().withPrefillChunkSize(chunk)));
-                CumoService off = CumoService.start(spec(ServingConfig.defaults().withPrefillChunkSize(0)))) {
+        try (CumoService on = CumoService.start(spec(CumoRuntimeOptions.defaultServing().withPrefillChunkSize(chunk)));
+                CumoService off = CumoService.start(spec(CumoRuntimeOptions.defaultServing().withPrefillChunkSize(0)))) {
             List<Item> longs = longItems(on);
             warmUp(on, mix(on, new Random(seed + 20)));
             warmUp(off, mix(off, new Random(seed + 20)));

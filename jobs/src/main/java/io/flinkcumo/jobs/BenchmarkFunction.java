@@ -3,14 +3,11 @@ package io.flinkcumo.jobs;
 import io.flinkcumo.runtime.CumoClient;
 import io.flinkcumo.runtime.CumoClientHolder;
 import io.flinkcumo.runtime.CumoReply;
-import io.flinkcumo.runtime.CumoRuntimeOptions;
+import io.flinkcumo.runtime.CumoSettings;
 import io.flinkcumo.runtime.ErrorHandling;
 import io.flinkcumo.runtime.ImageRef;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 
@@ -24,20 +21,18 @@ public class BenchmarkFunction extends RichAsyncFunction<BenchmarkRequest, Bench
 
     private static final long serialVersionUID = 1L;
 
-    private final Map<String, String> options;
+    private final CumoSettings settings;
     private final boolean routing;
     private final CumoClientHolder holder = new CumoClientHolder("BenchmarkFunction");
 
-    public BenchmarkFunction(Map<String, String> options, boolean routing) {
-        Map<String, String> copy = new HashMap<>(options);
-        copy.put(CumoRuntimeOptions.ERROR_HANDLING.key(), ErrorHandling.ERROR_COLUMN.toString());
-        this.options = Map.copyOf(copy);
+    public BenchmarkFunction(CumoSettings settings, boolean routing) {
+        this.settings = settings.withErrorHandling(ErrorHandling.ERROR_COLUMN);
         this.routing = routing;
     }
 
     @Override
     public void open(OpenContext openContext) throws Exception {
-        holder.open(Configuration.fromMap(options), getRuntimeContext());
+        holder.open(settings, getRuntimeContext());
     }
 
     @Override

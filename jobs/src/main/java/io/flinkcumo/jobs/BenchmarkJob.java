@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flinkcumo.eval.BenchItem;
 import io.flinkcumo.eval.BenchTask;
 import io.flinkcumo.eval.BenchTasks;
-import io.flinkcumo.runtime.CumoRuntimeOptions;
+import io.flinkcumo.runtime.CumoSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -23,7 +23,6 @@ import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.FlatMapFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.file.src.FileSource;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.fs.FileSystem;
@@ -69,8 +68,7 @@ public final class BenchmarkJob {
         if (options.limit < 0) {
             throw new IllegalArgumentException("--limit must be >= 0, got " + options.limit);
         }
-        Map<String, String> cumo = options.cumoOptions(modelPath, task);
-        CumoRuntimeOptions.validate(Configuration.fromMap(cumo));
+        CumoSettings cumo = options.settings(modelPath, task);
         List<BenchData.Row> rows = BenchData.withSuffix(
                 BenchData.read(options.input, task, options.imageColumn, options.limit), options.suffix);
         List<BenchItem> items = BenchData.items(rows);
@@ -121,7 +119,7 @@ public final class BenchmarkJob {
         run.put("input", options.input);
         run.put("template", options.template);
         run.put("suffix", options.suffix == null ? "official" : options.suffix);
-        run.put("max_new_tokens", Integer.parseInt(cumo.get(CumoRuntimeOptions.MAX_NEW_TOKENS.key())));
+        run.put("max_new_tokens", cumo.generation().maxNewTokens());
         run.put("limit", options.limit);
         run.put("asked_this_run", pendingCount);
         Map<String, Object> summary = BenchmarkReport.write(out, task, rows, AnswerLog.read(out), options.template,
@@ -161,22 +159,20 @@ public final class BenchmarkJob {
     }
 
     /** Adds the benchmark pipeline to {@code env} (batch mode). */
-    static void build(StreamExecutionEnvironment env, BenchmarkOptions options, ParquetImageInput input, Map<String, String> cumo,
+    static void build(StreamExecutionEnvironment env, BenchmarkOptions options, ParquetImageInput input, CumoSettings cumo,
             Map<String, List<String>> pending) {
         env.setRuntimeMode(RuntimeExecutionMode.BATCH);
         if (options.parallelism != null) {
             env.setParallelism(options.parallelism);
         }
         Path[] paths = input.files().stream().map(f -> new Path(f.path())).toArray(Path[]::new);
-        Configuration config = Configuration.fromMap(cumo);
         FileSource<ImageRow> source = FileSource
-                .forBulkFileFormat(new ParquetImageFormat(input, options.batchRows, options.imageBase,
-                        config.get(CumoRuntimeOptions.MAX_IMAGE_BYTES).getBytes()), paths)
+                .forBulkFileFormat(new ParquetImageFormat(input, options.batchRows, options.imageBase, cumo.maxImageBytes()), paths)
                 .build();
         DataStream<BenchmarkRequest> requests = env.fromSource(source, WatermarkStrategy.noWatermarks(), "parquet " + options.input)
                 .flatMap(new RowQuestions(pending))
                 .name("questions");
-        ask(options, requests, config, cumo, paths);
+        ask(options, requests, cumo, paths);
     }
 
     /**
@@ -187,35 +183,25 @@ public final class BenchmarkJob {
      * @param pending {@code <file>#<row>} to key, prompt, image columns, key, ...
      */
     static void buildMultiImage(StreamExecutionEnvironment env, BenchmarkOptions options, List<ParquetImageInput.InputFile> files,
-            Map<String, String> cumo, Map<String, List<String>> pending) {
+            CumoSettings cumo, Map<String, List<String>> pending) {
         env.setRuntimeMode(RuntimeExecutionMode.BATCH);
         if (options.parallelism != null) {
             env.setParallelism(options.parallelism);
         }
-        Configuration config = Configuration.fromMap(cumo);
         Path[] paths = files.stream().map(f -> new Path(f.path())).toArray(Path[]::new);
         DataStream<BenchmarkRequest> requests = env.fromData(files, TypeInformation.of(ParquetImageInput.InputFile.class))
                 .name("parquet " + options.input)
                 .rebalance()
-                .flatMap(new MultiImageQuestions(pending, options.imageBase, config.get(CumoRuntimeOptions.MAX_IMAGE_BYTES).getBytes()))
+                .flatMap(new MultiImageQuestions(pending, options.imageBase, cumo.maxImageBytes()))
                 .name("questions");
-        ask(options, requests, config, cumo, paths);
+        ask(options, requests, cumo, paths);
     }
 
     /** Asks the questions through the shared CuMo service and logs every answer. */
-    private static void ask(BenchmarkOptions options, DataStream<BenchmarkRequest> requests, Configuration config,
-            Map<String, String> cumo, Path[] paths) {
-        int maxBatch = config.get(CumoRuntimeOptions.MAX_BATCH_SIZE);
-        Duration timeout = config.get(CumoRuntimeOptions.TIMEOUT).multipliedBy(config.get(CumoRuntimeOptions.RETRIES) + 1L)
-                .plusMinutes(1);
-        Map<String, String> withBases = new LinkedHashMap<>(cumo);
-        java.util.Set<String> bases = new java.util.LinkedHashSet<>();
-        for (Path file : paths) {
-            bases.add(ParquetImageFormat.imageBase(options.imageBase, file));
-        }
-        withBases.put(CumoRuntimeOptions.IMAGE_BASE.key(), String.join(";", bases));
-        AsyncDataStream.unorderedWait(requests, new BenchmarkFunction(withBases, !options.noRoutingStats),
-                        timeout.toMillis(), TimeUnit.MILLISECONDS, Math.max(2, 2 * maxBatch))
+    private static void ask(BenchmarkOptions options, DataStream<BenchmarkRequest> requests, CumoSettings cumo, Path[] paths) {
+        AsyncDataStream.unorderedWait(requests,
+                        new BenchmarkFunction(CaptionJob.withImageBases(cumo, options.imageBase, paths), !options.noRoutingStats),
+                        cumo.operatorTimeout().toMillis(), TimeUnit.MILLISECONDS, cumo.operatorCapacity())
                 .name("cumo benchmark")
                 .map(new ProgressCounter<BenchmarkAnswer>(a -> a.failed))
                 .name("progress")
@@ -256,11 +242,11 @@ public final class BenchmarkJob {
             cli.usage(System.err);
             System.exit(2);
         }
-        if (options.model == null) {
+        if (options.model.path == null) {
             System.err.println("--model is required: a CuMo checkpoint directory readable on every TaskManager");
             System.exit(2);
         }
-        Map<String, Object> summary = run(StreamExecutionEnvironment.getExecutionEnvironment(), options, options.model, System.err);
+        Map<String, Object> summary = run(StreamExecutionEnvironment.getExecutionEnvironment(), options, options.model.path, System.err);
         System.out.println(new ObjectMapper().writeValueAsString(summary));
     }
 }

@@ -2,8 +2,10 @@ package io.flinkcumo.jobs;
 
 import io.flinkcumo.eval.BenchTask;
 import io.flinkcumo.runtime.CumoRuntimeOptions;
+import io.flinkcumo.runtime.CumoSettings;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -25,8 +27,8 @@ public class BenchmarkOptions {
                     + " empty, or an earlier output of this job (replaced, or continued with --resume).")
     public String output;
 
-    @Option(names = "--model", description = "CuMo checkpoint directory, readable on every TaskManager (bin/cumo: default the bundled small model).")
-    public String model;
+    @Mixin
+    public ModelFlags model = new ModelFlags();
 
     @Option(names = "--limit", description = "Only the first N rows of the data (default all).")
     public long limit;
@@ -51,17 +53,12 @@ public class BenchmarkOptions {
     @Option(names = "--max-new-tokens", description = "Longest answer in tokens (default: the task's, 128).")
     public Integer maxNewTokens;
 
-    @Option(names = "--device", description = "cpu, cuda:N, or auto (default ${DEFAULT-VALUE}).")
-    public String device = "auto";
-
-    @Option(names = "--precision", description = "auto, fp32 or fp16 (default ${DEFAULT-VALUE}).")
-    public String precision = "auto";
 
     @Option(names = "--parallelism", description = "Subtasks (bin/cumo: default 1; flink run: the cluster's default).")
     public Integer parallelism;
 
     @Option(names = "--max-batch-size", description = "Questions per forward pass (default ${DEFAULT-VALUE}).")
-    public int maxBatchSize = 8;
+    public int maxBatchSize = CumoRuntimeOptions.MAX_BATCH_SIZE.defaultValue();
 
     @Option(names = "--batch-rows", description = "Rows per vectorised Parquet read batch (default ${DEFAULT-VALUE}).")
     public int batchRows = 16;
@@ -72,18 +69,23 @@ public class BenchmarkOptions {
     @Option(names = "--option", paramLabel = "KEY=VALUE", description = "Any other CuMo option (e.g. --option timeout=10min).")
     public Map<String, String> options = new LinkedHashMap<>();
 
-    /** The CuMo options for {@code task}: greedy decoding, the task's token budget and the template. */
-    public Map<String, String> cumoOptions(String modelPath, BenchTask benchTask) {
+    /**
+     * The CuMo settings for {@code task}, parsed once: greedy decoding, the task's token budget and
+     * the template.
+     *
+     * @throws IllegalArgumentException listing every invalid option
+     */
+    public CumoSettings settings(String modelPath, BenchTask benchTask) {
         Map<String, String> o = new LinkedHashMap<>();
         o.put(CumoRuntimeOptions.MODEL_PATH.key(), modelPath);
-        o.put(CumoRuntimeOptions.DEVICE.key(), device);
-        o.put(CumoRuntimeOptions.PRECISION.key(), precision);
+        o.put(CumoRuntimeOptions.DEVICE.key(), model.device.toString());
+        o.put(CumoRuntimeOptions.PRECISION.key(), model.precision.name());
         o.put(CumoRuntimeOptions.MAX_NEW_TOKENS.key(),
                 Integer.toString(maxNewTokens != null ? maxNewTokens : benchTask.maxNewTokens()));
         o.put(CumoRuntimeOptions.MAX_BATCH_SIZE.key(), Integer.toString(maxBatchSize));
         o.put(CumoRuntimeOptions.TEMPERATURE.key(), "0");
         o.put(CumoRuntimeOptions.PROMPT_TEMPLATE.key(), template);
         o.putAll(options);
-        return o;
+        return CumoRuntimeOptions.settings(o);
     }
 }

@@ -2,13 +2,10 @@ package io.flinkcumo.jobs;
 
 import io.flinkcumo.runtime.CumoClient;
 import io.flinkcumo.runtime.CumoClientHolder;
-import io.flinkcumo.runtime.CumoRuntimeOptions;
+import io.flinkcumo.runtime.CumoSettings;
 import io.flinkcumo.runtime.ErrorHandling;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 
@@ -21,28 +18,26 @@ public class CaptionFunction extends RichAsyncFunction<ImageRow, CaptionResult> 
 
     private static final long serialVersionUID = 1L;
 
-    private final Map<String, String> options;
+    private final CumoSettings settings;
     private final String prompt;
     private final boolean routing;
     private final CumoClientHolder holder = new CumoClientHolder("CaptionFunction");
 
     /**
-     * @param options CuMo options ({@link CumoRuntimeOptions}); {@code error-handling} is always
+     * @param settings the parsed CuMo options; {@code error-handling} is always
      *     {@code error-column}
      * @param prompt the question asked about every image
      * @param routing whether to keep per-layer routing statistics
      */
-    public CaptionFunction(Map<String, String> options, String prompt, boolean routing) {
-        Map<String, String> copy = new HashMap<>(options);
-        copy.put(CumoRuntimeOptions.ERROR_HANDLING.key(), ErrorHandling.ERROR_COLUMN.toString());
-        this.options = Map.copyOf(copy);
+    public CaptionFunction(CumoSettings settings, String prompt, boolean routing) {
+        this.settings = settings.withErrorHandling(ErrorHandling.ERROR_COLUMN);
         this.prompt = prompt;
         this.routing = routing;
     }
 
     @Override
     public void open(OpenContext openContext) throws Exception {
-        holder.open(Configuration.fromMap(options), getRuntimeContext());
+        holder.open(settings, getRuntimeContext());
     }
 
     @Override

@@ -1,16 +1,16 @@
 package io.flinkcumo.jobs;
 
-import io.flinkcumo.runtime.CumoRuntimeOptions;
+import io.flinkcumo.runtime.CumoSettings;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.file.src.FileSource;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.fs.Path;
@@ -57,8 +57,7 @@ public final class CaptionJob {
     public static Summary run(StreamExecutionEnvironment env, CaptionOptions options, String modelPath, PrintStream progress)
             throws Exception {
         ParquetImageInput input = plan(options);
-        Map<String, String> cumo = options.cumoOptions(modelPath);
-        CumoRuntimeOptions.validate(Configuration.fromMap(cumo));
+        CumoSettings cumo = options.settings(modelPath);
         progress.println("cumo caption: " + input);
         Map<String, String> description = new LinkedHashMap<>();
         description.put("input", options.input);
@@ -88,8 +87,8 @@ public final class CaptionJob {
     }
 
     /** The question asked about every image: {@code --prompt}, else the {@code caption-prompt} option. */
-    static String prompt(CaptionOptions options, Map<String, String> cumo) {
-        return options.prompt != null ? options.prompt : Configuration.fromMap(cumo).get(CumoRuntimeOptions.CAPTION_PROMPT);
+    static String prompt(CaptionOptions options, CumoSettings cumo) {
+        return options.prompt != null ? options.prompt : cumo.captionPrompt();
     }
 
     /** The input files and columns of {@code options}. */
@@ -99,28 +98,23 @@ public final class CaptionJob {
     }
 
     /** Adds the caption pipeline to {@code env} (batch mode), reading {@code input}, writing to {@code options.output}. */
-    public static void build(StreamExecutionEnvironment env, CaptionOptions options, ParquetImageInput input, Map<String, String> cumo) {
+    public static void build(StreamExecutionEnvironment env, CaptionOptions options, ParquetImageInput input, CumoSettings cumo) {
         env.setRuntimeMode(RuntimeExecutionMode.BATCH);
         if (options.parallelism != null) {
             env.setParallelism(options.parallelism);
         }
         Path[] paths = input.files().stream().map(f -> new Path(f.path())).toArray(Path[]::new);
-        Configuration config = Configuration.fromMap(cumo);
         FileSource<ImageRow> source = FileSource
-                .forBulkFileFormat(new ParquetImageFormat(input, options.batchRows, options.imageBase,
-                        config.get(CumoRuntimeOptions.MAX_IMAGE_BYTES).getBytes()), paths)
+                .forBulkFileFormat(new ParquetImageFormat(input, options.batchRows, options.imageBase, cumo.maxImageBytes()), paths)
                 .build();
         DataStream<ImageRow> rows = env.fromSource(source, WatermarkStrategy.noWatermarks(), "parquet " + options.input);
 
-        int maxBatch = config.get(CumoRuntimeOptions.MAX_BATCH_SIZE);
-        Duration timeout = config.get(CumoRuntimeOptions.TIMEOUT).multipliedBy(config.get(CumoRuntimeOptions.RETRIES) + 1L)
-                .plusMinutes(1);
         CaptionFilesSink.RoutingFormat routing = options.noRoutingStats ? null : options.routingFormat;
         DataStream<CaptionResult> captions = AsyncDataStream.orderedWait(
                         rows,
-                        new CaptionFunction(withImageBases(cumo, options, paths), prompt(options, cumo), routing != null),
-                        timeout.toMillis(), TimeUnit.MILLISECONDS,
-                        Math.max(2, 2 * maxBatch))
+                        new CaptionFunction(withImageBases(cumo, options.imageBase, paths), prompt(options, cumo), routing != null),
+                        cumo.operatorTimeout().toMillis(), TimeUnit.MILLISECONDS,
+                        cumo.operatorCapacity())
                 .name("cumo caption")
                 .map(new ProgressCounter<CaptionResult>(r -> r.error != null))
                 .name("progress");
@@ -133,14 +127,12 @@ public final class CaptionJob {
      * against ({@code --image-base}, else each Parquet file's directory), so that the read is
      * checked again under the same rule.
      */
-    static Map<String, String> withImageBases(Map<String, String> cumo, CaptionOptions options, Path[] parquetFiles) {
+    static CumoSettings withImageBases(CumoSettings cumo, String imageBase, Path[] parquetFiles) {
         java.util.Set<String> bases = new java.util.LinkedHashSet<>();
         for (Path file : parquetFiles) {
-            bases.add(ParquetImageFormat.imageBase(options.imageBase, file));
+            bases.add(ParquetImageFormat.imageBase(imageBase, file));
         }
-        Map<String, String> out = new LinkedHashMap<>(cumo);
-        out.put(CumoRuntimeOptions.IMAGE_BASE.key(), String.join(";", bases));
-        return out;
+        return cumo.withImageBase(List.copyOf(bases));
     }
 
     /** {@code flink run -c io.flinkcumo.jobs.CaptionJob <job jar> --input ... --output ... --model ...}. */
@@ -155,11 +147,11 @@ public final class CaptionJob {
             cli.usage(System.err);
             System.exit(2);
         }
-        if (options.model == null) {
+        if (options.model.path == null) {
             System.err.println("--model is required: a CuMo checkpoint directory readable on every TaskManager");
             System.exit(2);
         }
-        Summary summary = run(StreamExecutionEnvironment.getExecutionEnvironment(), options, options.model, System.err);
+        Summary summary = run(StreamExecutionEnvironment.getExecutionEnvironment(), options, options.model.path, System.err);
         System.out.println("captioned " + summary.rows() + " rows (" + summary.failed() + " failed) into " + options.output);
     }
 }

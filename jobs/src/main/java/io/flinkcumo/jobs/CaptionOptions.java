@@ -1,8 +1,10 @@
 package io.flinkcumo.jobs;
 
 import io.flinkcumo.runtime.CumoRuntimeOptions;
+import io.flinkcumo.runtime.CumoSettings;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -32,27 +34,22 @@ public class CaptionOptions {
                     + " outside it (absolute, '..', file: URI or symlink) fails its row (default: the Parquet file's directory).")
     public String imageBase;
 
-    @Option(names = "--prompt", description = "Question asked about every image (default: \"Describe the image in one sentence.\").")
+    @Option(names = "--prompt", description = "Question asked about every image (default: the caption-prompt option, see --option).")
     public String prompt;
 
-    @Option(names = "--model", description = "CuMo checkpoint directory, readable on every TaskManager (bin/cumo: default the bundled small model).")
-    public String model;
+    @Mixin
+    public ModelFlags model = new ModelFlags();
 
-    @Option(names = "--device", description = "cpu, cuda:N, or auto: a GPU Flink assigned, else the CPU (default ${DEFAULT-VALUE}).")
-    public String device = "auto";
-
-    @Option(names = "--precision", description = "auto, fp32 or fp16 (default ${DEFAULT-VALUE}).")
-    public String precision = "auto";
 
     @Option(names = "--parallelism", description = "Subtasks (bin/cumo: default 1; flink run: the cluster's default). All subtasks"
             + " of a TaskManager share one model and batch together.")
     public Integer parallelism;
 
     @Option(names = "--max-new-tokens", description = "Longest caption in tokens (default ${DEFAULT-VALUE}).")
-    public int maxNewTokens = 64;
+    public int maxNewTokens = CumoRuntimeOptions.MAX_NEW_TOKENS.defaultValue();
 
     @Option(names = "--max-batch-size", description = "Images per forward pass (default ${DEFAULT-VALUE}).")
-    public int maxBatchSize = 8;
+    public int maxBatchSize = CumoRuntimeOptions.MAX_BATCH_SIZE.defaultValue();
 
     @Option(names = "--batch-rows", description = "Rows per vectorised Parquet read batch; each batch holds its images' bytes (default ${DEFAULT-VALUE}).")
     public int batchRows = 16;
@@ -69,15 +66,19 @@ public class CaptionOptions {
             description = "Any other CuMo option (e.g. --option max-batch-wait=50ms --option timeout=10min); see the README.")
     public Map<String, String> options = new LinkedHashMap<>();
 
-    /** The CuMo options these command-line options give, for {@code model}. */
-    public Map<String, String> cumoOptions(String modelPath) {
+    /**
+     * The CuMo settings these command-line options give for {@code modelPath}, parsed once.
+     *
+     * @throws IllegalArgumentException listing every invalid option
+     */
+    public CumoSettings settings(String modelPath) {
         Map<String, String> o = new LinkedHashMap<>();
         o.put(CumoRuntimeOptions.MODEL_PATH.key(), modelPath);
-        o.put(CumoRuntimeOptions.DEVICE.key(), device);
-        o.put(CumoRuntimeOptions.PRECISION.key(), precision);
+        o.put(CumoRuntimeOptions.DEVICE.key(), model.device.toString());
+        o.put(CumoRuntimeOptions.PRECISION.key(), model.precision.name());
         o.put(CumoRuntimeOptions.MAX_NEW_TOKENS.key(), Integer.toString(maxNewTokens));
         o.put(CumoRuntimeOptions.MAX_BATCH_SIZE.key(), Integer.toString(maxBatchSize));
         o.putAll(options);
-        return o;
+        return CumoRuntimeOptions.settings(o);
     }
 }

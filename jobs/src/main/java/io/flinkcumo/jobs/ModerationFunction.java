@@ -4,14 +4,11 @@ import io.flinkcumo.runtime.ImageMessage;
 
 import io.flinkcumo.runtime.CumoClient;
 import io.flinkcumo.runtime.CumoClientHolder;
-import io.flinkcumo.runtime.CumoRuntimeOptions;
+import io.flinkcumo.runtime.CumoSettings;
 import io.flinkcumo.runtime.CumoReply;
 import io.flinkcumo.runtime.ErrorHandling;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 
@@ -25,23 +22,21 @@ public class ModerationFunction extends RichAsyncFunction<ModerationInput, Moder
 
     private static final long serialVersionUID = 1L;
 
-    private final Map<String, String> options;
+    private final CumoSettings settings;
     private final ModerationPolicy policy;
     private final CumoClientHolder holder = new CumoClientHolder("ModerationFunction");
 
     /**
-     * @param options CuMo options; {@code error-handling} is always {@code error-column}
+     * @param settings the parsed CuMo options; {@code error-handling} is always {@code error-column}
      */
-    public ModerationFunction(Map<String, String> options, ModerationPolicy policy) {
-        Map<String, String> copy = new HashMap<>(options);
-        copy.put(CumoRuntimeOptions.ERROR_HANDLING.key(), ErrorHandling.ERROR_COLUMN.toString());
-        this.options = Map.copyOf(copy);
+    public ModerationFunction(CumoSettings settings, ModerationPolicy policy) {
+        this.settings = settings.withErrorHandling(ErrorHandling.ERROR_COLUMN);
         this.policy = policy;
     }
 
     @Override
     public void open(OpenContext openContext) throws Exception {
-        holder.open(Configuration.fromMap(options), getRuntimeContext());
+        holder.open(settings, getRuntimeContext());
     }
 
     @Override

@@ -1,6 +1,6 @@
 package io.flinkcumo.jobs;
 
-import io.flinkcumo.runtime.CumoRuntimeOptions;
+import io.flinkcumo.runtime.CumoSettings;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -8,7 +8,6 @@ import java.util.function.UnaryOperator;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.serialization.SimpleStringEncoder;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.file.sink.FileSink;
 import org.apache.flink.connector.file.src.FileSource;
@@ -63,9 +62,7 @@ public final class ModerationJob {
     public static void build(
             StreamExecutionEnvironment env, ModerationOptions options, String modelPath, UnaryOperator<DataStream<ModerationInput>> beforeModel) {
         options.validate();
-        Map<String, String> cumo = options.cumoOptions(modelPath);
-        Configuration config = Configuration.fromMap(cumo);
-        CumoRuntimeOptions.validate(config);
+        CumoSettings cumo = options.settings(modelPath);
         if (options.parallelism != null) {
             env.setParallelism(options.parallelism);
         }
@@ -75,15 +72,12 @@ public final class ModerationJob {
             env.enableCheckpointing(options.checkpointInterval.toMillis(), CheckpointingMode.EXACTLY_ONCE);
         }
 
-        DataStream<ModerationInput> inputs = options.fileMode() ? fileSource(env, options, config) : kafkaSource(env, options);
-        int maxBatch = config.get(CumoRuntimeOptions.MAX_BATCH_SIZE);
-        Duration timeout = config.get(CumoRuntimeOptions.TIMEOUT).multipliedBy(config.get(CumoRuntimeOptions.RETRIES) + 1L)
-                .plusMinutes(1);
+        DataStream<ModerationInput> inputs = options.fileMode() ? fileSource(env, options, cumo) : kafkaSource(env, options);
         DataStream<ModerationDecision> decisions = AsyncDataStream.orderedWait(
                         beforeModel.apply(inputs),
                         new ModerationFunction(cumo, options.policy()),
-                        timeout.toMillis(), TimeUnit.MILLISECONDS,
-                        Math.max(2, 2 * maxBatch))
+                        cumo.operatorTimeout().toMillis(), TimeUnit.MILLISECONDS,
+                        cumo.operatorCapacity())
                 .name("cumo moderation")
                 .uid("cumo-moderation")
                 .map(new ProgressCounter<ModerationDecision>(d -> d.error != null))
@@ -153,11 +147,11 @@ public final class ModerationJob {
     }
 
     private static DataStream<ModerationInput> fileSource(
-            StreamExecutionEnvironment env, ModerationOptions options, Configuration config) {
+            StreamExecutionEnvironment env, ModerationOptions options, CumoSettings cumo) {
         Path dir = ParquetImageInput.absolute(options.inputDir);
         requireInputDir(dir, options);
         FileSource.FileSourceBuilder<ModerationInput> builder = FileSource.forBulkFileFormat(
-                new ImageFileFormat(dir, config.get(CumoRuntimeOptions.MAX_IMAGE_BYTES).getBytes()), dir);
+                new ImageFileFormat(dir, cumo.maxImageBytes()), dir);
         if (!options.skipHiddenFiles) {
             // Flink skips names starting with '.' or '_' by default: a moderation job must decide every file
             builder.setFileEnumerator(() -> new NonSplittingRecursiveEnumerator(path -> true));
@@ -198,7 +192,7 @@ public final class ModerationJob {
                 .setExpandAtFiles(false);
         try {
             cli.parseArgs(args);
-            if (options.model == null) {
+            if (options.model.path == null) {
                 throw new IllegalArgumentException("--model is required: a CuMo checkpoint directory readable on every TaskManager");
             }
             options.validate();
@@ -208,7 +202,7 @@ public final class ModerationJob {
             System.exit(2);
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        build(env, options, options.model, UnaryOperator.identity());
+        build(env, options, options.model.path, UnaryOperator.identity());
         env.execute("cumo moderation " + (options.fileMode() ? options.inputDir : options.inputTopic));
     }
 }

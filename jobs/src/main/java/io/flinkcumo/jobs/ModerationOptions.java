@@ -1,11 +1,13 @@
 package io.flinkcumo.jobs;
 
 import io.flinkcumo.runtime.CumoRuntimeOptions;
+import io.flinkcumo.runtime.CumoSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -83,20 +85,15 @@ public class ModerationOptions {
             description = "Checkpoint (and Kafka commit) interval (default 10s).")
     public Duration checkpointInterval = Duration.ofSeconds(10);
 
-    @Option(names = "--model", description = "CuMo checkpoint directory, readable on every TaskManager (bin/cumo: default the bundled small model).")
-    public String model;
+    @Mixin
+    public ModelFlags model = new ModelFlags();
 
-    @Option(names = "--device", description = "cpu, cuda:N or auto (default ${DEFAULT-VALUE}).")
-    public String device = "auto";
-
-    @Option(names = "--precision", description = "auto, fp32 or fp16 (default ${DEFAULT-VALUE}).")
-    public String precision = "auto";
 
     @Option(names = "--parallelism", description = "Subtasks (bin/cumo: default 1; flink run: the cluster's default).")
     public Integer parallelism;
 
     @Option(names = "--max-batch-size", description = "Images per forward pass (default ${DEFAULT-VALUE}).")
-    public int maxBatchSize = 8;
+    public int maxBatchSize = CumoRuntimeOptions.MAX_BATCH_SIZE.defaultValue();
 
     @Option(names = "--option", paramLabel = "KEY=VALUE", description = "Any other CuMo option, e.g. --option max-batch-wait=50ms.")
     public Map<String, String> options = new LinkedHashMap<>();
@@ -111,18 +108,22 @@ public class ModerationOptions {
         return new ModerationPolicy(categories, safeLabel, threshold, question);
     }
 
-    /** The CuMo options for {@code modelPath}. */
-    public Map<String, String> cumoOptions(String modelPath) {
+    /**
+     * The CuMo settings for {@code modelPath}, parsed once.
+     *
+     * @throws IllegalArgumentException listing every invalid option
+     */
+    public CumoSettings settings(String modelPath) {
         Map<String, String> o = new LinkedHashMap<>();
         o.put(CumoRuntimeOptions.MODEL_PATH.key(), modelPath);
-        o.put(CumoRuntimeOptions.DEVICE.key(), device);
-        o.put(CumoRuntimeOptions.PRECISION.key(), precision);
+        o.put(CumoRuntimeOptions.DEVICE.key(), model.device.toString());
+        o.put(CumoRuntimeOptions.PRECISION.key(), model.precision.name());
         o.put(CumoRuntimeOptions.MAX_BATCH_SIZE.key(), Integer.toString(maxBatchSize));
         if (!imageBases.isEmpty()) {
             o.put(CumoRuntimeOptions.IMAGE_BASE.key(), String.join(";", imageBases));
         }
         o.putAll(options);
-        return o;
+        return CumoRuntimeOptions.settings(o);
     }
 
     /** Checks that exactly one mode is fully given. */

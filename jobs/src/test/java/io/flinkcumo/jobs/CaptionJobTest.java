@@ -98,8 +98,8 @@ class CaptionJobTest {
         o.input = input.toString();
         o.output = output.toString();
         o.imageColumn = "image";
-        o.device = "cpu";
-        o.precision = "auto";
+        o.model.device = io.flinkcumo.runtime.DeviceSpec.CPU;
+        o.model.precision = io.flinkcumo.engine.Precision.AUTO;
         o.maxNewTokens = MAX_NEW_TOKENS;
         o.maxBatchSize = 4;
         o.batchRows = 2;

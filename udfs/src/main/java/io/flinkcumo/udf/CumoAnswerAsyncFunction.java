@@ -65,12 +65,12 @@ public class CumoAnswerAsyncFunction extends AsyncScalarFunction implements Spec
 
     @Override
     public UserDefinedFunction specialize(SpecializedContext context) {
-        return new CumoAnswerAsyncFunction(options.withTableConfig(context.getConfiguration()));
+        return new CumoAnswerAsyncFunction(holder.parsing(() -> options.withTableConfig(context.getConfiguration())));
     }
 
     @Override
     public void open(FunctionContext context) throws Exception {
-        holder.open(options.resolve(context), context);
+        holder.open(options.settings(), context);
     }
 
     @Override

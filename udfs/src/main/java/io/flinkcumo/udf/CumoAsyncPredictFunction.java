@@ -1,8 +1,8 @@
 package io.flinkcumo.udf;
 
+import io.flinkcumo.runtime.CumoSettings;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.functions.AsyncPredictFunction;
@@ -19,8 +19,8 @@ public final class CumoAsyncPredictFunction extends AsyncPredictFunction {
 
     private final ModelCalls calls;
 
-    CumoAsyncPredictFunction(String model, Map<String, String> options, CumoModelSchema schema) {
-        this.calls = new ModelCalls(model, options, schema);
+    CumoAsyncPredictFunction(String model, CumoSettings settings, CumoModelSchema schema) {
+        this.calls = new ModelCalls(model, settings, schema);
     }
 
     @Override

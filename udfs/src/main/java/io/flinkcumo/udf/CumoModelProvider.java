@@ -1,6 +1,6 @@
 package io.flinkcumo.udf;
 
-import java.util.Map;
+import io.flinkcumo.runtime.CumoSettings;
 import org.apache.flink.table.functions.AsyncPredictFunction;
 import org.apache.flink.table.functions.PredictFunction;
 import org.apache.flink.table.ml.AsyncPredictRuntimeProvider;
@@ -10,27 +10,27 @@ import org.apache.flink.table.ml.PredictRuntimeProvider;
 final class CumoModelProvider implements PredictRuntimeProvider, AsyncPredictRuntimeProvider {
 
     private final String model;
-    private final Map<String, String> options;
+    private final CumoSettings settings;
     private final CumoModelSchema schema;
 
-    CumoModelProvider(String model, Map<String, String> options, CumoModelSchema schema) {
+    CumoModelProvider(String model, CumoSettings settings, CumoModelSchema schema) {
         this.model = model;
-        this.options = Map.copyOf(options);
+        this.settings = settings;
         this.schema = schema;
     }
 
     @Override
     public PredictFunction createPredictFunction(Context context) {
-        return new CumoPredictFunction(model, options, schema);
+        return new CumoPredictFunction(model, settings, schema);
     }
 
     @Override
     public AsyncPredictFunction createAsyncPredictFunction(Context context) {
-        return new CumoAsyncPredictFunction(model, options, schema);
+        return new CumoAsyncPredictFunction(model, settings, schema);
     }
 
     @Override
     public CumoModelProvider copy() {
-        return new CumoModelProvider(model, options, schema);
+        return new CumoModelProvider(model, settings, schema);
     }
 }

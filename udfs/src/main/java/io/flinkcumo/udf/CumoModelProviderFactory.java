@@ -1,6 +1,7 @@
 package io.flinkcumo.udf;
 
 import io.flinkcumo.runtime.CumoRuntimeOptions;
+import io.flinkcumo.runtime.CumoSettings;
 import java.util.Set;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ReadableConfig;
@@ -20,7 +21,8 @@ import org.apache.flink.table.ml.ModelProvider;
  * }</pre>
  *
  * <p>Options are those of {@link CumoRuntimeOptions}; unknown keys, invalid values and unsupported
- * columns ({@link CumoModelSchema}) are refused with every problem named. The provider offers both
+ * columns ({@link CumoModelSchema}) are refused with every problem named. The options are parsed
+ * here, once, into the {@link CumoSettings} the predict functions carry to the TaskManagers. The provider offers both
  * a synchronous and an asynchronous function; ML_PREDICT picks the async one unless the query says
  * {@code MAP['async', 'false']}.
  */
@@ -50,8 +52,9 @@ public final class CumoModelProviderFactory implements ModelProviderFactory {
         helper.validate();
         ReadableConfig options = helper.getOptions();
         String model = context.getObjectIdentifier().asSummaryString();
+        CumoSettings settings;
         try {
-            CumoRuntimeOptions.validate(options);
+            settings = CumoRuntimeOptions.settings(options);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("CuMo model " + model + ": " + e.getMessage(), e);
         }
@@ -60,7 +63,7 @@ public final class CumoModelProviderFactory implements ModelProviderFactory {
                 model,
                 catalogModel.getResolvedInputSchema(),
                 catalogModel.getResolvedOutputSchema(),
-                options.get(CumoRuntimeOptions.ERROR_HANDLING));
-        return new CumoModelProvider(model, catalogModel.getOptions(), schema);
+                settings.errorHandling());
+        return new CumoModelProvider(model, settings, schema);
     }
 }

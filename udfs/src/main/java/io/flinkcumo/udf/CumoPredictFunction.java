@@ -1,9 +1,9 @@
 package io.flinkcumo.udf;
 
 import io.flinkcumo.runtime.CumoClient;
+import io.flinkcumo.runtime.CumoSettings;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.functions.FunctionContext;
 import org.apache.flink.table.functions.PredictFunction;
@@ -18,8 +18,8 @@ public final class CumoPredictFunction extends PredictFunction {
 
     private final ModelCalls calls;
 
-    CumoPredictFunction(String model, Map<String, String> options, CumoModelSchema schema) {
-        this.calls = new ModelCalls(model, options, schema);
+    CumoPredictFunction(String model, CumoSettings settings, CumoModelSchema schema) {
+        this.calls = new ModelCalls(model, settings, schema);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.flinkcumo.udf;
 
 import io.flinkcumo.runtime.CumoRuntimeOptions;
+import io.flinkcumo.runtime.CumoSettings;
 import java.io.Serializable;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -10,23 +11,24 @@ import java.util.Set;
 import java.util.function.Function;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
-import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.ReadableConfig;
-import org.apache.flink.table.functions.FunctionContext;
 
 /**
  * Where a SQL function's CuMo options come from, first match wins:
  *
  * <ol>
  *   <li>the options it was created with: {@code LOAD MODULE cumo WITH (...)};
- *   <li>the table configuration, planning time: {@code SET 'cumo.model-path' = '...'};
- *   <li>the job parameters, at open time: {@code pipeline.global-job-parameters} with {@code
- *       cumo.model-path:...}, read through {@link FunctionContext#getJobParameter}.
+ *   <li>the table configuration: {@code SET 'cumo.model-path' = '...'};
+ *   <li>the job parameters in the configuration: {@code pipeline.global-job-parameters} with {@code
+ *       cumo.model-path:...}.
  * </ol>
  *
- * <p>Keys in the table configuration and job parameters carry the {@value #PREFIX} prefix; the
- * options themselves are those of {@link CumoRuntimeOptions}. Immutable and serializable, so it
- * travels inside the function to the TaskManagers.
+ * <p>All three are known when the planner specialises the function ({@link #withTableConfig}): the
+ * options are parsed there, once, into {@link CumoSettings}, which travel inside the function to
+ * the TaskManagers; {@code open()} only uses them. Keys in the table configuration and job
+ * parameters carry the {@value #PREFIX} prefix; the options themselves are those of {@link
+ * CumoRuntimeOptions}. Immutable and serializable.
  */
 final class FunctionOptions implements Serializable {
 
@@ -40,29 +42,47 @@ final class FunctionOptions implements Serializable {
             + " SET 'cumo.<option>' = '...' before the query, or as job parameters 'cumo.<option>'.";
 
     private final HashMap<String, String> options;
+    private final CumoSettings settings; // null until specialised
 
-    private FunctionOptions(Map<String, String> options) {
+    private FunctionOptions(Map<String, String> options, CumoSettings settings) {
         this.options = new HashMap<>(options);
+        this.settings = settings;
     }
 
     /** Options given explicitly, e.g. by a module; keys without prefix. */
     static FunctionOptions of(Map<String, String> options) {
-        return new FunctionOptions(options);
+        return new FunctionOptions(options, null);
     }
 
     /** No explicit options: everything comes from the configuration or the job parameters. */
     static FunctionOptions none() {
-        return new FunctionOptions(Map.of());
+        return new FunctionOptions(Map.of(), null);
     }
 
-    /** These options, completed with {@code cumo.*} keys of the table configuration. */
+    /**
+     * These options, completed with the {@code cumo.*} keys of the table configuration and then of
+     * its job parameters, parsed into the settings the function runs with.
+     *
+     * @throws IllegalArgumentException listing every invalid or missing option
+     */
     FunctionOptions withTableConfig(ReadableConfig tableConfig) {
-        return new FunctionOptions(complete(key -> tableConfig.getOptional(prefixed(key))));
+        Map<String, String> jobParameters = tableConfig.getOptional(PipelineOptions.GLOBAL_JOB_PARAMETERS).orElse(Map.of());
+        Map<String, String> completed = complete(options, key -> tableConfig.getOptional(prefixed(key)));
+        completed = complete(completed, key -> Optional.ofNullable(jobParameters.get(PREFIX + key)));
+        return new FunctionOptions(options, CumoRuntimeOptions.settings(completed));
     }
 
-    /** These options, completed with {@code cumo.*} job parameters: what the function runs with. */
-    Configuration resolve(FunctionContext context) {
-        return Configuration.fromMap(complete(key -> Optional.ofNullable(context.getJobParameter(PREFIX + key, null))));
+    /**
+     * The settings the function runs with.
+     *
+     * @throws IllegalStateException if the planner did not specialise the function
+     */
+    CumoSettings settings() {
+        if (settings == null) {
+            throw new IllegalStateException("the CuMo options were not resolved: the function was not specialised by"
+                    + " the planner");
+        }
+        return settings;
     }
 
     /** The options as given, for tests and {@code toString}. */
@@ -70,7 +90,7 @@ final class FunctionOptions implements Serializable {
         return Map.copyOf(options);
     }
 
-    private Map<String, String> complete(Function<String, Optional<String>> source) {
+    private static Map<String, String> complete(Map<String, String> options, Function<String, Optional<String>> source) {
         Map<String, String> completed = new HashMap<>(options);
         for (String key : keys()) {
             if (!completed.containsKey(key)) {

@@ -2,11 +2,9 @@ package io.flinkcumo.udf;
 
 import io.flinkcumo.runtime.CumoClient;
 import io.flinkcumo.runtime.CumoClientHolder;
+import io.flinkcumo.runtime.CumoSettings;
 import java.io.Serializable;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.functions.FunctionContext;
 
@@ -15,18 +13,18 @@ final class ModelCalls implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
-    private final HashMap<String, String> options;
+    private final CumoSettings settings;
     private final CumoModelSchema schema;
     private final CumoClientHolder holder;
 
-    ModelCalls(String model, Map<String, String> options, CumoModelSchema schema) {
-        this.options = new HashMap<>(options);
+    ModelCalls(String model, CumoSettings settings, CumoModelSchema schema) {
+        this.settings = settings;
         this.schema = schema;
         this.holder = new CumoClientHolder("ML_PREDICT with CuMo model " + model);
     }
 
     void open(FunctionContext context) throws Exception {
-        holder.open(Configuration.fromMap(options), context);
+        holder.open(settings, context);
     }
 
     /** The output row for an input row; under {@code error-handling = fail} completes exceptionally. */

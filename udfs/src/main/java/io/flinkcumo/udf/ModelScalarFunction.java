@@ -34,12 +34,12 @@ abstract class ModelScalarFunction extends ScalarFunction implements Specialized
 
     @Override
     public UserDefinedFunction specialize(SpecializedContext context) {
-        return withOptions(options.withTableConfig(context.getConfiguration()));
+        return withOptions(holder.parsing(() -> options.withTableConfig(context.getConfiguration())));
     }
 
     @Override
     public void open(FunctionContext context) throws Exception {
-        holder.open(options.resolve(context), context);
+        holder.open(options.settings(), context);
     }
 
     @Override

@@ -146,6 +146,32 @@ class CumoSqlFunctionsTest {
     }
 
     @Test
+    void functionOptionsAreResolvedWhenTheQueryIsPlanned() {
+        org.apache.flink.streaming.api.environment.StreamExecutionEnvironment env =
+                org.apache.flink.streaming.api.environment.StreamExecutionEnvironment.getExecutionEnvironment();
+        StreamTableEnvironment tEnv = StreamTableEnvironment.create(env);
+        tEnv.executeSql("CREATE TEMPORARY FUNCTION ask AS '" + CumoAnswerFunction.class.getName() + "'");
+        String query = "SELECT ask(CAST(x'00' AS BYTES), 'What is it?')";
+
+        // no options anywhere: the query is refused while it is planned, naming the function and the fix
+        assertThatThrownBy(() -> tEnv.explainSql(query))
+                .satisfies(e -> assertThat(ExceptionUtils.stringifyException(e))
+                        .contains("cumo_answer: Invalid CuMo options: model-path is required")
+                        .contains("SET 'cumo.<option>'"));
+
+        // job parameters set on the execution environment are seen by the planner
+        env.getConfig().setGlobalJobParameters(Configuration.fromMap(Map.of(
+                "cumo.model-path", CumoTestData.modelDir().toString(), "cumo.max-batch-size", "0")));
+        assertThatThrownBy(() -> tEnv.explainSql(query))
+                .satisfies(e -> assertThat(ExceptionUtils.stringifyException(e))
+                        .contains("cumo_answer: Invalid CuMo options: max-batch-size must be >= 1, got 0")
+                        .doesNotContain("model-path is required"));
+        env.getConfig().setGlobalJobParameters(Configuration.fromMap(Map.of(
+                "cumo.model-path", CumoTestData.modelDir().toString())));
+        assertThat(tEnv.explainSql(query)).contains("ask");
+    }
+
+    @Test
     void failStrategyFailsTheJobNamingTheRow() {
         StreamTableEnvironment tEnv = SqlTestSupport.tableEnv(RuntimeExecutionMode.BATCH, 2);
         tEnv.executeSql("LOAD MODULE cumo WITH " + with("error-handling", "fail"));

@@ -5,6 +5,7 @@ import io.flinkcumo.engine.CumoRequest;
 import io.flinkcumo.engine.GenerationConfig;
 import io.flinkcumo.runtime.BatcherListener;
 import io.flinkcumo.runtime.CumoClient;
+import io.flinkcumo.runtime.CumoRuntimeOptions;
 import io.flinkcumo.runtime.CumoService;
 import io.flinkcumo.runtime.DeviceSpec;
 import io.flinkcumo.runtime.SharedModelRegistry.Lease;
@@ -67,7 +68,7 @@ public final class SqlThroughputBenchmark {
         System.out.printf(Locale.ROOT, "model %s, %d rows, %d new tokens, batch %d, max-batch-wait %s, %d cores%n",
                 model.getFileName(), rows, maxNewTokens, BATCH, maxBatchWait, Runtime.getRuntime().availableProcessors());
 
-        try (Lease<CumoService> lease = CumoService.acquire(CumoClient.spec(Configuration.fromMap(options), DeviceSpec.CPU))) {
+        try (Lease<CumoService> lease = CumoService.acquire(CumoRuntimeOptions.settings(options).spec(DeviceSpec.CPU))) {
             CumoEngine engine = lease.get().engine();
             BatchSizes batches = new BatchSizes();
             lease.get().attach(batches);
