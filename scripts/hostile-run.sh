@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Hostile run of bin/cumo's commands (the CLI run with java directly, as bin/cumo does, without its install step).
 set -u
-# Usage: mvn -B -q -DskipTests -pl jobs -am package && scripts/hostile-run.sh [WORKDIR]   (needs mkfifo,
+# Usage: mvn -B -q -DskipTests -pl flink-cumo-cli -am package && scripts/hostile-run.sh [WORKDIR]   (needs mkfifo,
 # python3, node with tools/duckdb installed). Prints one tab-separated line per input: exit code, time,
 # max RSS, flags (HANG, STACKTRACE, LEAK of a planted secret) and the first lines of stderr.
 W="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -10,7 +10,7 @@ if [ -e "$H" ] && [ -n "$(ls -A "$H")" ]; then echo "hostile-run: $H must be new
 mkdir -p "$H"
 cd "$H"
 cumo() { timeout 180 java -Xmx2g --add-opens=java.base/java.nio=ALL-UNNAMED -Dai.djl.offline=true -Dcumo.home="$W" \
-  -cp "$W/jobs/target/classes:$W/jobs/target/lib/*" io.flinkcumo.cli.CumoCli "$@"; }
+  -cp "$W/flink-cumo-cli/target/classes:$W/flink-cumo-cli/target/lib/*" io.flinkcumo.cli.CumoCli "$@"; }
 CH=$W/samples/images/chelsea.png
 export CH
 python3 - <<'PY'
