@@ -12,7 +12,7 @@ import io.flinkcumo.engine.GenerationConfig;
 import io.flinkcumo.engine.image.ImageDecoder;
 import io.flinkcumo.engine.routing.LayerRouting;
 import io.flinkcumo.engine.text.Conversation;
-import io.flinkcumo.runtime.ImageFiles;
+import io.flinkcumo.runtime.core.ImageFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

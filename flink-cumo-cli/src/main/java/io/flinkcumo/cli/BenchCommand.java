@@ -12,7 +12,7 @@ import io.flinkcumo.engine.NativeAllocator;
 import io.flinkcumo.engine.PhaseCost;
 import io.flinkcumo.engine.Precision;
 import io.flinkcumo.runtime.CumoRuntimeOptions;
-import io.flinkcumo.runtime.ServingConfig;
+import io.flinkcumo.runtime.core.ServingConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

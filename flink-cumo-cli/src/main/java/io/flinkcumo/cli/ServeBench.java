@@ -8,12 +8,12 @@ import io.flinkcumo.engine.CumoResult;
 import io.flinkcumo.engine.GenerationConfig;
 import io.flinkcumo.engine.ModelInput;
 import io.flinkcumo.engine.image.ImageDecoder;
-import io.flinkcumo.runtime.BatcherConfig;
+import io.flinkcumo.runtime.core.BatcherConfig;
 import io.flinkcumo.runtime.CumoRuntimeOptions;
-import io.flinkcumo.runtime.CumoService;
-import io.flinkcumo.runtime.DeviceSpec;
-import io.flinkcumo.runtime.ServingConfig;
-import io.flinkcumo.runtime.ServingStats;
+import io.flinkcumo.runtime.core.CumoService;
+import io.flinkcumo.runtime.core.DeviceSpec;
+import io.flinkcumo.runtime.core.ServingConfig;
+import io.flinkcumo.runtime.core.ServingStats;
 
 import java.nio.file.Path;
 import java.time.Duration;

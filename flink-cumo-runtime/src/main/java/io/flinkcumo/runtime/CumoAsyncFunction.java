@@ -1,5 +1,12 @@
 package io.flinkcumo.runtime;
 
+import io.flinkcumo.runtime.core.CumoAnswer;
+import io.flinkcumo.runtime.core.CumoQuestion;
+import io.flinkcumo.runtime.core.CumoReply;
+import io.flinkcumo.runtime.core.CumoSettings;
+import io.flinkcumo.runtime.core.ErrorHandling;
+import io.flinkcumo.runtime.core.ErrorPolicy;
+
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.List;

@@ -1,11 +1,25 @@
 package io.flinkcumo.runtime;
 
+import io.flinkcumo.runtime.core.CumoInputException;
+import io.flinkcumo.runtime.core.CumoReply;
+import io.flinkcumo.runtime.core.CumoRequestException;
+import io.flinkcumo.runtime.core.CumoService;
+import io.flinkcumo.runtime.core.CumoSettings;
+import io.flinkcumo.runtime.core.DeviceSpec;
+import io.flinkcumo.runtime.core.ErrorHandling;
+import io.flinkcumo.runtime.core.ErrorPolicy;
+import io.flinkcumo.runtime.core.ImageFiles;
+import io.flinkcumo.runtime.core.ImageRef;
+import io.flinkcumo.runtime.core.ModelLoadException;
+import io.flinkcumo.runtime.core.RequestBuilder;
+import io.flinkcumo.runtime.core.SharedModelRegistry;
+
 import io.flinkcumo.engine.CumoEngine;
 import io.flinkcumo.engine.CumoResult;
 import io.flinkcumo.engine.GenerationConfig;
 import io.flinkcumo.engine.LabelScores;
 import io.flinkcumo.engine.text.Conversation;
-import io.flinkcumo.runtime.SharedModelRegistry.Lease;
+import io.flinkcumo.runtime.core.SharedModelRegistry.Lease;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;

@@ -1,5 +1,7 @@
 package io.flinkcumo.runtime;
 
+import io.flinkcumo.runtime.core.CumoSettings;
+
 import java.io.Serializable;
 import java.util.function.Supplier;
 import org.apache.flink.api.common.functions.RuntimeContext;

@@ -1,8 +1,16 @@
 package io.flinkcumo.runtime;
 
+import io.flinkcumo.runtime.core.BatcherListener;
+import io.flinkcumo.runtime.core.BatcherListeners;
+import io.flinkcumo.runtime.core.CumoService;
+import io.flinkcumo.runtime.core.ErrorPolicy;
+import io.flinkcumo.runtime.core.MicroBatcher;
+import io.flinkcumo.runtime.core.ServingStats;
+import io.flinkcumo.runtime.core.SharedModelRegistry;
+
 import io.flinkcumo.engine.routing.LayerRouting;
 import io.flinkcumo.engine.routing.RoutingStats;
-import io.flinkcumo.runtime.SharedModelRegistry.Lease;
+import io.flinkcumo.runtime.core.SharedModelRegistry.Lease;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;

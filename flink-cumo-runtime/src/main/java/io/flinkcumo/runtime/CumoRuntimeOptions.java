@@ -1,8 +1,15 @@
 package io.flinkcumo.runtime;
 
-import static io.flinkcumo.runtime.Requirements.atLeast;
-import static io.flinkcumo.runtime.Requirements.notNegative;
-import static io.flinkcumo.runtime.Requirements.positive;
+import io.flinkcumo.runtime.core.BatcherConfig;
+import io.flinkcumo.runtime.core.CumoSettings;
+import io.flinkcumo.runtime.core.DeviceSpec;
+import io.flinkcumo.runtime.core.ErrorHandling;
+import io.flinkcumo.runtime.core.Requirements;
+import io.flinkcumo.runtime.core.ServingConfig;
+
+import static io.flinkcumo.runtime.core.Requirements.atLeast;
+import static io.flinkcumo.runtime.core.Requirements.notNegative;
+import static io.flinkcumo.runtime.core.Requirements.positive;
 
 import io.flinkcumo.engine.GenerationConfig;
 import io.flinkcumo.engine.Precision;

@@ -1,5 +1,8 @@
 package io.flinkcumo.runtime;
 
+import io.flinkcumo.runtime.core.DeviceSelector;
+import io.flinkcumo.runtime.core.DeviceSpec;
+
 import java.util.Collection;
 import java.util.List;
 import org.apache.flink.api.common.externalresource.ExternalResourceInfo;

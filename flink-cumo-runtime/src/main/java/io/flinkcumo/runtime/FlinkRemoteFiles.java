@@ -1,5 +1,7 @@
 package io.flinkcumo.runtime;
 
+import io.flinkcumo.runtime.core.ImageFiles;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;

@@ -1,5 +1,10 @@
 package io.flinkcumo.runtime;
 
+import io.flinkcumo.runtime.core.CumoAnswer;
+import io.flinkcumo.runtime.core.CumoQuestion;
+import io.flinkcumo.runtime.core.CumoRequestException;
+import io.flinkcumo.runtime.core.CumoService;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,12 @@
 package io.flinkcumo.runtime;
 
+import io.flinkcumo.runtime.core.CumoReply;
+import io.flinkcumo.runtime.core.CumoRequestException;
+import io.flinkcumo.runtime.core.CumoService;
+import io.flinkcumo.runtime.core.CumoSettings;
+import io.flinkcumo.runtime.core.DeviceSpec;
+import io.flinkcumo.runtime.core.ImageRef;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.data.Offset.offset;

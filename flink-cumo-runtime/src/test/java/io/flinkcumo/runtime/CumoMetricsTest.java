@@ -1,5 +1,10 @@
 package io.flinkcumo.runtime;
 
+import io.flinkcumo.runtime.core.BatchFunction;
+import io.flinkcumo.runtime.core.BatcherListeners;
+import io.flinkcumo.runtime.core.ItemResult;
+import io.flinkcumo.runtime.core.MicroBatcher;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

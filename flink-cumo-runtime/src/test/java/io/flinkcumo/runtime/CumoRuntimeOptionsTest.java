@@ -1,5 +1,9 @@
 package io.flinkcumo.runtime;
 
+import io.flinkcumo.runtime.core.BatcherConfig;
+import io.flinkcumo.runtime.core.DeviceSpec;
+import io.flinkcumo.runtime.core.ErrorHandling;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

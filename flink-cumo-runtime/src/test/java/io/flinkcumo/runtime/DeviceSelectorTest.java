@@ -1,5 +1,8 @@
 package io.flinkcumo.runtime;
 
+import io.flinkcumo.runtime.core.DeviceSelector;
+import io.flinkcumo.runtime.core.DeviceSpec;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,11 @@
 package io.flinkcumo.runtime;
 
+import io.flinkcumo.runtime.core.CumoInputException;
+import io.flinkcumo.runtime.core.CumoReply;
+import io.flinkcumo.runtime.core.CumoRequestException;
+import io.flinkcumo.runtime.core.ErrorHandling;
+import io.flinkcumo.runtime.core.ErrorPolicy;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,8 @@
 package io.flinkcumo.runtime;
 
+import io.flinkcumo.runtime.core.CumoInputException;
+import io.flinkcumo.runtime.core.ImageFiles;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;

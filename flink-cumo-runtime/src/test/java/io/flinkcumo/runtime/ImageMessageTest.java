@@ -1,5 +1,7 @@
 package io.flinkcumo.runtime;
 
+import io.flinkcumo.runtime.core.ImageMessage;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;

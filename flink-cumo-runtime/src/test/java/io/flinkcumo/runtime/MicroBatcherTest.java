@@ -1,5 +1,11 @@
 package io.flinkcumo.runtime;
 
+import io.flinkcumo.runtime.core.BatchFunction;
+import io.flinkcumo.runtime.core.BatcherConfig;
+import io.flinkcumo.runtime.core.BatcherListener;
+import io.flinkcumo.runtime.core.ItemResult;
+import io.flinkcumo.runtime.core.MicroBatcher;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,8 @@
 package io.flinkcumo.runtime;
 
+import io.flinkcumo.runtime.core.BatcherListener;
+import io.flinkcumo.runtime.core.MicroBatcher;
+
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -1,55 +1,48 @@
 package io.flinkcumo.runtime;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
-import com.tngtech.archunit.base.DescribedPredicate;
-import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * Keeps the runtime core (registry, batcher, device choice) Flink-free so it can be reused and
- * tested without Flink; only the named adapters touch Flink.
+ * The runtime's layering as a package rule: {@code io.flinkcumo.runtime.core} (registry, batchers,
+ * service, settings, device choice, request building, error policy) is Flink-free and does not
+ * reach up into {@code io.flinkcumo.runtime}, whose classes are the Flink adapters (options,
+ * client, metrics, the DataStream function, Flink's file systems and devices).
  */
 class RuntimeLayeringTest {
 
-    private static final Set<Class<?>> FLINK_ADAPTERS =
-            Set.of(
-                    CumoRuntimeOptions.class,
-                    FlinkDevices.class,
-                    CumoMetrics.class,
-                    WindowHistogram.class,
-                    CumoClient.class,
-                    CumoClientHolder.class,
-                    DjlPlacement.class,
-                    CumoAsyncFunction.class,
-                    FlinkRemoteFiles.class);
+    private static final JavaClasses RUNTIME = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("io.flinkcumo.runtime");
 
     @Test
-    void onlyTheAdaptersDependOnFlink() {
-        JavaClasses runtime =
-                new ClassFileImporter()
-                        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-                        .importPackages("io.flinkcumo.runtime");
+    void theCoreDependsNeitherOnFlinkNorOnTheAdapters() {
         noClasses()
                 .that()
+                .resideInAPackage("io.flinkcumo.runtime.core..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("org.apache.flink..", "io.flinkcumo.runtime")
+                .because("the runtime core must stay usable and testable without Flink")
+                .check(RUNTIME);
+    }
+
+    @Test
+    void theRuntimePackageHoldsOnlyFlinkAdapters() {
+        classes()
+                .that()
                 .resideInAPackage("io.flinkcumo.runtime")
-                .and(notAnAdapter())
+                .and()
+                .areTopLevelClasses()
                 .should()
                 .dependOnClassesThat()
                 .resideInAPackage("org.apache.flink..")
-                .because("the runtime core must stay usable and testable without Flink")
-                .check(runtime);
-    }
-
-    private static DescribedPredicate<JavaClass> notAnAdapter() {
-        return DescribedPredicate.describe(
-                "are not Flink adapters",
-                javaClass ->
-                        FLINK_ADAPTERS.stream()
-                                .noneMatch(adapter -> javaClass.getName().startsWith(adapter.getName())));
+                .because("a Flink-free class belongs in io.flinkcumo.runtime.core")
+                .check(RUNTIME);
     }
 }

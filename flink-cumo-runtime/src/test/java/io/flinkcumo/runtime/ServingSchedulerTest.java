@@ -1,5 +1,9 @@
 package io.flinkcumo.runtime;
 
+import io.flinkcumo.runtime.core.CumoService;
+import io.flinkcumo.runtime.core.DeviceSpec;
+import io.flinkcumo.runtime.core.ServingConfig;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flinkcumo.engine.CumoRequest;

@@ -1,9 +1,14 @@
 package io.flinkcumo.runtime;
 
+import io.flinkcumo.runtime.core.BatcherConfig;
+import io.flinkcumo.runtime.core.ModelKey;
+import io.flinkcumo.runtime.core.ModelLoadException;
+import io.flinkcumo.runtime.core.SharedModelRegistry;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.flinkcumo.runtime.SharedModelRegistry.Lease;
+import io.flinkcumo.runtime.core.SharedModelRegistry.Lease;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

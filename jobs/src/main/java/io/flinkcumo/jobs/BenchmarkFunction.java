@@ -2,10 +2,10 @@ package io.flinkcumo.jobs;
 
 import io.flinkcumo.runtime.CumoClient;
 import io.flinkcumo.runtime.CumoClientHolder;
-import io.flinkcumo.runtime.CumoReply;
-import io.flinkcumo.runtime.CumoSettings;
-import io.flinkcumo.runtime.ErrorHandling;
-import io.flinkcumo.runtime.ImageRef;
+import io.flinkcumo.runtime.core.CumoReply;
+import io.flinkcumo.runtime.core.CumoSettings;
+import io.flinkcumo.runtime.core.ErrorHandling;
+import io.flinkcumo.runtime.core.ImageRef;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;

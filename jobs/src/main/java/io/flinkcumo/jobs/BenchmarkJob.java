@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flinkcumo.eval.BenchItem;
 import io.flinkcumo.eval.BenchTask;
 import io.flinkcumo.eval.BenchTasks;
-import io.flinkcumo.runtime.CumoSettings;
+import io.flinkcumo.runtime.core.CumoSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;

@@ -2,7 +2,7 @@ package io.flinkcumo.jobs;
 
 import io.flinkcumo.eval.BenchTask;
 import io.flinkcumo.runtime.CumoRuntimeOptions;
-import io.flinkcumo.runtime.CumoSettings;
+import io.flinkcumo.runtime.core.CumoSettings;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Mixin;

@@ -1,6 +1,6 @@
 package io.flinkcumo.jobs;
 
-import io.flinkcumo.runtime.ImageRef;
+import io.flinkcumo.runtime.core.ImageRef;
 
 /** One question of the benchmark job with its row's image. A Flink POJO. */
 public class BenchmarkRequest {

@@ -2,8 +2,8 @@ package io.flinkcumo.jobs;
 
 import io.flinkcumo.runtime.CumoClient;
 import io.flinkcumo.runtime.CumoClientHolder;
-import io.flinkcumo.runtime.CumoSettings;
-import io.flinkcumo.runtime.ErrorHandling;
+import io.flinkcumo.runtime.core.CumoSettings;
+import io.flinkcumo.runtime.core.ErrorHandling;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;

@@ -1,6 +1,6 @@
 package io.flinkcumo.jobs;
 
-import io.flinkcumo.runtime.CumoReply;
+import io.flinkcumo.runtime.core.CumoReply;
 import io.flinkcumo.stats.RoutingStatRow;
 import io.flinkcumo.stats.RowSchema;
 import org.apache.flink.table.data.RowData;

@@ -1,8 +1,8 @@
 package io.flinkcumo.jobs;
 
 import java.io.IOException;
-import io.flinkcumo.runtime.CumoInputException;
-import io.flinkcumo.runtime.ImageFiles;
+import io.flinkcumo.runtime.core.CumoInputException;
+import io.flinkcumo.runtime.core.ImageFiles;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.file.src.FileSourceSplit;

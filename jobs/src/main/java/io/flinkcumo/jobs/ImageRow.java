@@ -1,6 +1,6 @@
 package io.flinkcumo.jobs;
 
-import io.flinkcumo.runtime.ImageRef;
+import io.flinkcumo.runtime.core.ImageRef;
 
 /**
  * One input row of the caption job: where it came from, its id and its image. A Flink POJO.

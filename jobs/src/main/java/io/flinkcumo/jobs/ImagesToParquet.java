@@ -1,7 +1,7 @@
 package io.flinkcumo.jobs;
 
 import io.flinkcumo.engine.image.ImageDecoder;
-import io.flinkcumo.runtime.ImageFiles;
+import io.flinkcumo.runtime.core.ImageFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.List;

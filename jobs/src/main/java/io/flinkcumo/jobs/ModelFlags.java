@@ -2,7 +2,7 @@ package io.flinkcumo.jobs;
 
 import io.flinkcumo.engine.Precision;
 import io.flinkcumo.runtime.CumoRuntimeOptions;
-import io.flinkcumo.runtime.DeviceSpec;
+import io.flinkcumo.runtime.core.DeviceSpec;
 import java.util.Locale;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;

@@ -1,6 +1,6 @@
 package io.flinkcumo.jobs;
 
-import io.flinkcumo.runtime.ImageRef;
+import io.flinkcumo.runtime.core.ImageRef;
 
 /**
  * One image to moderate, as read from Kafka or a file. A Flink POJO.

@@ -1,6 +1,6 @@
 package io.flinkcumo.jobs;
 
-import io.flinkcumo.runtime.CumoSettings;
+import io.flinkcumo.runtime.core.CumoSettings;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;

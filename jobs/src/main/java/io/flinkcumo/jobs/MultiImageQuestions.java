@@ -1,7 +1,7 @@
 package io.flinkcumo.jobs;
 
-import io.flinkcumo.runtime.CumoInputException;
-import io.flinkcumo.runtime.ImageFiles;
+import io.flinkcumo.runtime.core.CumoInputException;
+import io.flinkcumo.runtime.core.ImageFiles;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;

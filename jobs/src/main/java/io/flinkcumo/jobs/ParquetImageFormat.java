@@ -2,8 +2,8 @@ package io.flinkcumo.jobs;
 
 import io.flinkcumo.jobs.ParquetImageInput.ImageKind;
 import java.io.IOException;
-import io.flinkcumo.runtime.CumoInputException;
-import io.flinkcumo.runtime.ImageFiles;
+import io.flinkcumo.runtime.core.CumoInputException;
+import io.flinkcumo.runtime.core.ImageFiles;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

@@ -75,7 +75,7 @@ class BenchmarkJobTest {
         o.task = task;
         o.input = input.toString();
         o.output = output.toString();
-        o.model.device = io.flinkcumo.runtime.DeviceSpec.CPU;
+        o.model.device = io.flinkcumo.runtime.core.DeviceSpec.CPU;
         o.maxNewTokens = 8;
         o.maxBatchSize = 4;
         o.batchRows = 4;

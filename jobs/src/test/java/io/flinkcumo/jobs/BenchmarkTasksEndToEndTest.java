@@ -71,7 +71,7 @@ class BenchmarkTasksEndToEndTest {
         o.task = task;
         o.input = data.toString();
         o.output = out.toString();
-        o.model.device = io.flinkcumo.runtime.DeviceSpec.CPU;
+        o.model.device = io.flinkcumo.runtime.core.DeviceSpec.CPU;
         o.maxNewTokens = 6;
         o.parallelism = 1;
         o.options.put("max-batch-wait", "100 ms");

@@ -49,7 +49,7 @@ class CaptionJobHostileInputTest {
         CaptionOptions o = new CaptionOptions();
         o.input = input.toString();
         o.output = output.toString();
-        o.model.device = io.flinkcumo.runtime.DeviceSpec.CPU;
+        o.model.device = io.flinkcumo.runtime.core.DeviceSpec.CPU;
         o.maxNewTokens = 4;
         o.maxBatchSize = 4;
         o.batchRows = 2;

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.flinkcumo.engine.CumoEngine;
 import io.flinkcumo.engine.CumoRequest;
 import io.flinkcumo.engine.GenerationConfig;
-import io.flinkcumo.runtime.CumoService;
+import io.flinkcumo.runtime.core.CumoService;
 import io.flinkcumo.stats.RoutingStatRow;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -98,7 +98,7 @@ class CaptionJobTest {
         o.input = input.toString();
         o.output = output.toString();
         o.imageColumn = "image";
-        o.model.device = io.flinkcumo.runtime.DeviceSpec.CPU;
+        o.model.device = io.flinkcumo.runtime.core.DeviceSpec.CPU;
         o.model.precision = io.flinkcumo.engine.Precision.AUTO;
         o.maxNewTokens = MAX_NEW_TOKENS;
         o.maxBatchSize = 4;

@@ -141,7 +141,7 @@ class ModerationJobTest {
         options.bounded = true;
         options.checkpointInterval = Duration.ofMillis(300);
         options.parallelism = 2;
-        options.model.device = io.flinkcumo.runtime.DeviceSpec.CPU;
+        options.model.device = io.flinkcumo.runtime.core.DeviceSpec.CPU;
         options.maxBatchSize = 2;
         options.options.put("max-batch-wait", "100 ms");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -242,7 +242,7 @@ class ModerationJobTest {
         options.bounded = true;
         options.checkpointInterval = Duration.ofMillis(300);
         options.parallelism = 1;
-        options.model.device = io.flinkcumo.runtime.DeviceSpec.CPU;
+        options.model.device = io.flinkcumo.runtime.core.DeviceSpec.CPU;
         options.imageBases.addAll(bases);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         ModerationJob.build(env, options, CaptionJobTest.model().toString(), UnaryOperator.identity());
@@ -264,7 +264,7 @@ class ModerationJobTest {
         ModerationOptions options = new ModerationOptions();
         options.inputDir = tmp.resolve("in").toString();
         options.output = tmp.resolve("out").toString();
-        options.model.device = io.flinkcumo.runtime.DeviceSpec.CPU;
+        options.model.device = io.flinkcumo.runtime.core.DeviceSpec.CPU;
         options.parallelism = 2;
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         ModerationJob.build(env, options, CaptionJobTest.model().toString(), s -> s);

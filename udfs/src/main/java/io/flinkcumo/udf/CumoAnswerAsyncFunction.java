@@ -1,8 +1,8 @@
 package io.flinkcumo.udf;
 
 import io.flinkcumo.runtime.CumoClientHolder;
-import io.flinkcumo.runtime.CumoReply;
-import io.flinkcumo.runtime.ErrorPolicy;
+import io.flinkcumo.runtime.core.CumoReply;
+import io.flinkcumo.runtime.core.ErrorPolicy;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.flink.table.annotation.DataTypeHint;

@@ -2,8 +2,8 @@ package io.flinkcumo.udf;
 
 import io.flinkcumo.engine.routing.Component;
 import io.flinkcumo.runtime.CumoClient;
-import io.flinkcumo.runtime.CumoReply;
-import io.flinkcumo.runtime.RoutingSummary;
+import io.flinkcumo.runtime.core.CumoReply;
+import io.flinkcumo.runtime.core.RoutingSummary;
 import java.util.Map;
 import org.apache.flink.table.annotation.DataTypeHint;
 import org.apache.flink.types.Row;

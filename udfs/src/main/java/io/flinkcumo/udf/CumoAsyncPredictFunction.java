@@ -1,6 +1,6 @@
 package io.flinkcumo.udf;
 
-import io.flinkcumo.runtime.CumoSettings;
+import io.flinkcumo.runtime.core.CumoSettings;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

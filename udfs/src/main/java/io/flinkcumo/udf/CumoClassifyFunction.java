@@ -2,7 +2,7 @@ package io.flinkcumo.udf;
 
 import io.flinkcumo.engine.LabelScores;
 import io.flinkcumo.runtime.CumoClient;
-import io.flinkcumo.runtime.CumoReply;
+import io.flinkcumo.runtime.core.CumoReply;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.flinkcumo.udf;
 
-import io.flinkcumo.runtime.ImageMessage;
+import io.flinkcumo.runtime.core.ImageMessage;
 
 import org.apache.flink.table.annotation.DataTypeHint;
 import org.apache.flink.table.functions.ScalarFunction;

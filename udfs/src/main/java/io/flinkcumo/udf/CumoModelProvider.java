@@ -1,6 +1,6 @@
 package io.flinkcumo.udf;
 
-import io.flinkcumo.runtime.CumoSettings;
+import io.flinkcumo.runtime.core.CumoSettings;
 import org.apache.flink.table.functions.AsyncPredictFunction;
 import org.apache.flink.table.functions.PredictFunction;
 import org.apache.flink.table.ml.AsyncPredictRuntimeProvider;

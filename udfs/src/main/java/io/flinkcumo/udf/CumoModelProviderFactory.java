@@ -1,7 +1,7 @@
 package io.flinkcumo.udf;
 
 import io.flinkcumo.runtime.CumoRuntimeOptions;
-import io.flinkcumo.runtime.CumoSettings;
+import io.flinkcumo.runtime.core.CumoSettings;
 import java.util.Set;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ReadableConfig;

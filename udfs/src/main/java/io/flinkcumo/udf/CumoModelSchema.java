@@ -1,8 +1,8 @@
 package io.flinkcumo.udf;
 
-import io.flinkcumo.runtime.CumoReply;
-import io.flinkcumo.runtime.ErrorHandling;
-import io.flinkcumo.runtime.ImageRef;
+import io.flinkcumo.runtime.core.CumoReply;
+import io.flinkcumo.runtime.core.ErrorHandling;
+import io.flinkcumo.runtime.core.ImageRef;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;

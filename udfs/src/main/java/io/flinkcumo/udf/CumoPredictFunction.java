@@ -1,7 +1,7 @@
 package io.flinkcumo.udf;
 
 import io.flinkcumo.runtime.CumoClient;
-import io.flinkcumo.runtime.CumoSettings;
+import io.flinkcumo.runtime.core.CumoSettings;
 import java.util.Collection;
 import java.util.List;
 import org.apache.flink.table.data.RowData;

@@ -1,7 +1,7 @@
 package io.flinkcumo.udf;
 
 import io.flinkcumo.runtime.CumoRuntimeOptions;
-import io.flinkcumo.runtime.CumoSettings;
+import io.flinkcumo.runtime.core.CumoSettings;
 import java.io.Serializable;
 import java.util.HashMap;
 import java.util.LinkedHashSet;

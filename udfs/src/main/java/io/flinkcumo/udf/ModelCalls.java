@@ -2,7 +2,7 @@ package io.flinkcumo.udf;
 
 import io.flinkcumo.runtime.CumoClient;
 import io.flinkcumo.runtime.CumoClientHolder;
-import io.flinkcumo.runtime.CumoSettings;
+import io.flinkcumo.runtime.core.CumoSettings;
 import java.io.Serializable;
 import java.util.concurrent.CompletableFuture;
 import org.apache.flink.table.data.RowData;

@@ -1,6 +1,6 @@
 package io.flinkcumo.udf;
 
-import io.flinkcumo.runtime.ImageRef;
+import io.flinkcumo.runtime.core.ImageRef;
 import org.apache.flink.types.Row;
 
 /** Image arguments as SQL passes them to CuMo's functions. */

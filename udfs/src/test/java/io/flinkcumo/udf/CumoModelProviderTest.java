@@ -6,8 +6,8 @@ import static io.flinkcumo.udf.SqlTestSupport.imageOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.flinkcumo.runtime.CumoRequestException;
-import io.flinkcumo.runtime.CumoService;
+import io.flinkcumo.runtime.core.CumoRequestException;
+import io.flinkcumo.runtime.core.CumoService;
 import io.flinkcumo.runtime.CumoTestData;
 import java.util.Map;
 import org.apache.flink.api.common.RuntimeExecutionMode;

@@ -1,7 +1,7 @@
 package io.flinkcumo.udf;
 
 import io.flinkcumo.engine.HostileCorpus;
-import io.flinkcumo.runtime.CumoService;
+import io.flinkcumo.runtime.core.CumoService;
 import io.flinkcumo.runtime.CumoTestData;
 
 import org.apache.flink.api.common.RuntimeExecutionMode;

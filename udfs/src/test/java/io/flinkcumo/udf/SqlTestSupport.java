@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.flinkcumo.engine.CumoEngine;
 import io.flinkcumo.engine.CumoRequest;
 import io.flinkcumo.engine.GenerationConfig;
-import io.flinkcumo.runtime.CumoService;
+import io.flinkcumo.runtime.core.CumoService;
 import io.flinkcumo.runtime.CumoTestData;
 import java.time.Duration;
 import java.util.ArrayList;

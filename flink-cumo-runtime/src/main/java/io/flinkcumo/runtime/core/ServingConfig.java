@@ -1,14 +1,14 @@
-package io.flinkcumo.runtime;
+package io.flinkcumo.runtime.core;
 
-import static io.flinkcumo.runtime.Requirements.atLeast;
-import static io.flinkcumo.runtime.Requirements.require;
+import static io.flinkcumo.runtime.core.Requirements.atLeast;
+import static io.flinkcumo.runtime.core.Requirements.require;
 
 import java.io.Serializable;
 import java.util.Objects;
 
 /**
  * How a shared model service schedules and what it reuses. Problems are reported with the names
- * of the matching {@link CumoRuntimeOptions}, which also hold the defaults ({@link
+ * of the matching {@link io.flinkcumo.runtime.CumoRuntimeOptions}, which also hold the defaults ({@link
  * CumoRuntimeOptions#servingConfig}).
  *
  * @param scheduler {@code iteration}: sequences join and leave the running batch between decode

@@ -1,4 +1,4 @@
-package io.flinkcumo.runtime;
+package io.flinkcumo.runtime.core;
 
 import io.flinkcumo.engine.routing.Component;
 import io.flinkcumo.engine.routing.LayerRouting;

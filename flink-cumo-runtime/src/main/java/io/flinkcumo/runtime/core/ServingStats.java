@@ -1,4 +1,4 @@
-package io.flinkcumo.runtime;
+package io.flinkcumo.runtime.core;
 
 /** Live counters of a model service's scheduler and caches (see {@link CumoService#stats}). */
 public interface ServingStats {

@@ -1,4 +1,4 @@
-package io.flinkcumo.runtime;
+package io.flinkcumo.runtime.core;
 
 /**
  * Thrown to every caller of {@link SharedModelRegistry#acquire} that asked for a model whose load

@@ -1,9 +1,9 @@
-package io.flinkcumo.runtime;
+package io.flinkcumo.runtime.core;
 
 import java.util.Objects;
 
 /**
- * Output of {@link CumoAsyncFunction}: the {@link CumoReply} of one {@link CumoQuestion}, as a
+ * Output of {@link io.flinkcumo.runtime.CumoAsyncFunction}: the {@link CumoReply} of one {@link CumoQuestion}, as a
  * Flink POJO.
  */
 public class CumoAnswer {

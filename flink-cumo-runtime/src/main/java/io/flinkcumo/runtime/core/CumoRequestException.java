@@ -1,4 +1,4 @@
-package io.flinkcumo.runtime;
+package io.flinkcumo.runtime.core;
 
 /**
  * A request that failed under {@code error-handling = fail}: the message names the row (its image

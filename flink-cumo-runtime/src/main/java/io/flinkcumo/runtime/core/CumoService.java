@@ -1,4 +1,4 @@
-package io.flinkcumo.runtime;
+package io.flinkcumo.runtime.core;
 
 import io.flinkcumo.engine.CumoEngine;
 import io.flinkcumo.engine.CumoRequest;
@@ -11,7 +11,7 @@ import io.flinkcumo.engine.model.ContinuousBatch;
 import io.flinkcumo.engine.model.Generator;
 import io.flinkcumo.engine.model.PromptPrefixCache;
 import io.flinkcumo.engine.model.VisionFeatureCache;
-import io.flinkcumo.runtime.SharedModelRegistry.Lease;
+import io.flinkcumo.runtime.core.SharedModelRegistry.Lease;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

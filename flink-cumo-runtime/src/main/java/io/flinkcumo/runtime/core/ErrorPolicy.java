@@ -1,4 +1,4 @@
-package io.flinkcumo.runtime;
+package io.flinkcumo.runtime.core;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -16,12 +16,12 @@ import org.slf4j.LoggerFactory;
  * error-column} a reply without answer and with the error text. No row is ever dropped. The first
  * failure is logged as one line at WARN, every failure with its stack trace at DEBUG.
  *
- * <p>Flink-free; one per {@link CumoClient}.
+ * <p>Flink-free; one per {@link io.flinkcumo.runtime.CumoClient}.
  */
 public final class ErrorPolicy {
 
     /** Named after the client, so that existing logging configurations keep applying. */
-    private static final Logger LOG = LoggerFactory.getLogger(CumoClient.class);
+    private static final Logger LOG = LoggerFactory.getLogger("io.flinkcumo.runtime.CumoClient");
 
     private static final int QUESTION_PREVIEW = 60;
 

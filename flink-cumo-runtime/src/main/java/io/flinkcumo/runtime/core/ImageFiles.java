@@ -1,4 +1,4 @@
-package io.flinkcumo.runtime;
+package io.flinkcumo.runtime.core;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -37,7 +37,7 @@ public final class ImageFiles implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
-    /** Access to files of other file systems ({@code s3://}, {@code hdfs://}); Flink's in {@link FlinkRemoteFiles}. */
+    /** Access to files of other file systems ({@code s3://}, {@code hdfs://}); Flink's in {@link io.flinkcumo.runtime.FlinkRemoteFiles}. */
     public interface RemoteFiles extends Serializable {
         /** True for a directory. */
         boolean isDirectory(URI uri) throws IOException;

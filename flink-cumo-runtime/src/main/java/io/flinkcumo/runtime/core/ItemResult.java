@@ -1,4 +1,4 @@
-package io.flinkcumo.runtime;
+package io.flinkcumo.runtime.core;
 
 import java.util.Objects;
 

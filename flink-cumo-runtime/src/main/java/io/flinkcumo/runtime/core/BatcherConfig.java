@@ -1,9 +1,9 @@
-package io.flinkcumo.runtime;
+package io.flinkcumo.runtime.core;
 
-import static io.flinkcumo.runtime.Requirements.atLeast;
-import static io.flinkcumo.runtime.Requirements.notNegative;
-import static io.flinkcumo.runtime.Requirements.positive;
-import static io.flinkcumo.runtime.Requirements.require;
+import static io.flinkcumo.runtime.core.Requirements.atLeast;
+import static io.flinkcumo.runtime.core.Requirements.notNegative;
+import static io.flinkcumo.runtime.core.Requirements.positive;
+import static io.flinkcumo.runtime.core.Requirements.require;
 
 import java.io.Serializable;
 import java.time.Duration;
@@ -11,7 +11,7 @@ import java.util.Objects;
 
 /**
  * Settings of one {@link MicroBatcher}. Problems are reported with the names of the matching
- * {@link CumoRuntimeOptions}, which also hold the defaults ({@link CumoRuntimeOptions#batcherConfig}).
+ * {@link io.flinkcumo.runtime.CumoRuntimeOptions}, which also hold the defaults ({@link io.flinkcumo.runtime.CumoRuntimeOptions#batcherConfig}).
  *
  * @param name names the dispatcher thread ({@code cumo-dispatcher-<name>}), normally the device
  * @param maxBatchSize a batch runs as soon as this many requests are queued

@@ -1,4 +1,4 @@
-package io.flinkcumo.runtime;
+package io.flinkcumo.runtime.core;
 
 /**
  * Observes a {@link MicroBatcher}, for metrics. Methods are called on the submitting thread, the

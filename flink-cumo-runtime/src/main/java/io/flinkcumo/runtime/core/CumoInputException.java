@@ -1,4 +1,4 @@
-package io.flinkcumo.runtime;
+package io.flinkcumo.runtime.core;
 
 /**
  * A request that is wrong in itself: an image that cannot be read or decoded, an empty question, a

@@ -1,4 +1,4 @@
-package io.flinkcumo.runtime;
+package io.flinkcumo.runtime.core;
 
 /**
  * An image as a row carries it: encoded bytes, or a path to read them from (the Hugging Face

@@ -1,4 +1,4 @@
-package io.flinkcumo.runtime;
+package io.flinkcumo.runtime.core;
 
 import java.util.Collection;
 import java.util.List;
@@ -6,7 +6,7 @@ import java.util.Objects;
 import java.util.TreeSet;
 
 /**
- * Chooses the device a subtask runs the model on. Flink-free; {@link FlinkDevices} feeds it from a
+ * Chooses the device a subtask runs the model on. Flink-free; {@link io.flinkcumo.runtime.FlinkDevices} feeds it from a
  * task's runtime context.
  *
  * <p>An explicit {@code cpu} or {@code cuda:N} always wins. {@code auto} picks {@code

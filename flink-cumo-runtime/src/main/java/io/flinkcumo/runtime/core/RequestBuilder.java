@@ -1,4 +1,4 @@
-package io.flinkcumo.runtime;
+package io.flinkcumo.runtime.core;
 
 import io.flinkcumo.engine.CumoEngine;
 import io.flinkcumo.engine.CumoRequest;
@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * settings, and lets the engine decode, preprocess and tokenise it ({@link CumoEngine#prepare}), so
  * that a bad row fails here, without entering a batch.
  *
- * <p>Flink-free; one per {@link CumoClient}.
+ * <p>Flink-free; one per {@link io.flinkcumo.runtime.CumoClient}.
  */
 public final class RequestBuilder {
 

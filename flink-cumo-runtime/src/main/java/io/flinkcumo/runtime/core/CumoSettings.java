@@ -1,4 +1,4 @@
-package io.flinkcumo.runtime;
+package io.flinkcumo.runtime.core;
 
 import io.flinkcumo.engine.GenerationConfig;
 import io.flinkcumo.engine.Precision;
@@ -13,7 +13,7 @@ import java.util.Objects;
 
 /**
  * Every CuMo option, parsed and validated once where a job, a SQL function or a model is created
- * ({@link CumoRuntimeOptions#settings}), immutable and serializable, so that it travels inside the
+ * ({@link io.flinkcumo.runtime.CumoRuntimeOptions#settings}), immutable and serializable, so that it travels inside the
  * functions to the TaskManagers as it is: nothing there parses an option again. Flink-free.
  *
  * <p>Three kinds of settings: which model copy ({@code modelPath}, {@code device}, {@code
@@ -23,7 +23,7 @@ import java.util.Objects;
  * requests (generation, prompt, image reading, retries, error handling).
  *
  * @param modelPath the CuMo checkpoint directory, as configured
- * @param device the configured device; {@code auto} is resolved per subtask ({@link FlinkDevices})
+ * @param device the configured device; {@code auto} is resolved per subtask ({@link io.flinkcumo.runtime.FlinkDevices})
  * @param precision the configured precision; {@code auto} is resolved for the device
  * @param maxImagePixels images with more pixels are refused before decoding
  * @param maxImageBytes encoded images (bytes or files) larger than this are refused
@@ -54,7 +54,7 @@ public record CumoSettings(
 
     private static final long serialVersionUID = 1L;
 
-    /** Checks that every setting is present; ranges are checked by {@link CumoRuntimeOptions}. */
+    /** Checks that every setting is present; ranges are checked by {@link io.flinkcumo.runtime.CumoRuntimeOptions}. */
     public CumoSettings {
         Objects.requireNonNull(modelPath, "modelPath");
         Objects.requireNonNull(device, "device");

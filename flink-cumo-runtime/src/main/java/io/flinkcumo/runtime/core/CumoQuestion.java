@@ -1,9 +1,9 @@
-package io.flinkcumo.runtime;
+package io.flinkcumo.runtime.core;
 
 import java.util.Objects;
 
 /**
- * Input of {@link CumoAsyncFunction}: a question about one image, given as encoded bytes or as a
+ * Input of {@link io.flinkcumo.runtime.CumoAsyncFunction}: a question about one image, given as encoded bytes or as a
  * path to read (bytes win when both are set). A Flink POJO.
  */
 public class CumoQuestion {

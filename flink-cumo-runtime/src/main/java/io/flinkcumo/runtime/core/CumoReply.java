@@ -1,10 +1,10 @@
-package io.flinkcumo.runtime;
+package io.flinkcumo.runtime.core;
 
 import io.flinkcumo.engine.LabelScores;
 import io.flinkcumo.engine.routing.RoutingStats;
 
 /**
- * What one row gets back from CuMo ({@link CumoClient}), after the {@code error-handling} option was
+ * What one row gets back from CuMo ({@link io.flinkcumo.runtime.CumoClient}), after the {@code error-handling} option was
  * applied: the one reply type of the runtime, which every front end (SQL functions, ML_PREDICT, the
  * DataStream functions, the jobs) maps to its output. A generation request fills {@code answer} and
  * {@code generatedTokens}, a classification request {@code scores}.
