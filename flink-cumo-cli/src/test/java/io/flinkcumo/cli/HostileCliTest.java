@@ -69,7 +69,7 @@ class HostileCliTest {
     void hugeDeviceIndicesAreNamed() {
         for (String device : List.of("cuda:99999999999", "cuda:2147483648", "cuda:-1", "cuda:")) {
             CliRun run = CliRun.of("answer", "--image", chelsea().toString(), "--question", "What?", "--device", device);
-            assertOneLineError(run, "--device must be cpu or cuda:N");
+            assertOneLineError(run, "Invalid value for option '--device': device must be 'auto', 'cpu' or 'cuda:<index>'");
             assertThat(run.err()).doesNotContain("For input string");
         }
     }
