@@ -135,16 +135,7 @@ final class BenchCommand implements Callable<Integer> {
             System.out.println(new ObjectMapper().writeValueAsString(o));
             return 0;
         }
-        Path dir = images != null ? images : ModelOptions.home().resolve("samples/images");
-        List<byte[]> files = new ArrayList<>();
-        try (Stream<Path> s = Files.list(dir)) {
-            for (Path p : s.filter(f -> f.toString().matches("(?i).*\\.(png|jpe?g)$")).sorted().toList()) {
-                files.add(Files.readAllBytes(p));
-            }
-        }
-        if (files.isEmpty()) {
-            throw new IllegalArgumentException("no PNG or JPEG images in " + dir);
-        }
+        List<byte[]> files = imageFiles();
         GenerationConfig config = GenerationConfig.greedy(maxNewTokens);
         long loadStart = System.nanoTime();
         try (CumoEngine engine = model.load()) {
