@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flinkcumo.engine.CumoConfig;
 import io.flinkcumo.engine.CumoEngine;
-import io.flinkcumo.engine.CumoModel;
+import io.flinkcumo.engine.LlavaModel;
 import io.flinkcumo.engine.CumoRequest;
 import io.flinkcumo.engine.CumoResult;
 import io.flinkcumo.engine.GenerationConfig;
@@ -160,7 +160,7 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 r.put("memory_gbps", round(peak.memoryGbps()));
                 r.put("allocator", NativeAllocator.preloaded().orElse("system"));
-                r.put("vision_chunk_bytes", CumoModel.visionChunkBytes());
+                r.put("vision_chunk_bytes", LlavaModel.visionChunkBytes());
                 System.out.println(json.writeValueAsString(r));
             }
             for (int batch : batches) {

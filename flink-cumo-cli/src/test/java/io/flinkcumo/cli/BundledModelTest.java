@@ -3,7 +3,7 @@ package io.flinkcumo.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flinkcumo.engine.CumoConfig;
-import io.flinkcumo.engine.CumoModel;
+import io.flinkcumo.engine.LlavaModel;
 import io.flinkcumo.engine.train.Evaluator;
 import io.flinkcumo.engine.train.ShapesDataset;
 
@@ -22,7 +22,7 @@ class BundledModelTest {
 
     @Test
     void isACoUpcycledCuMoModel() throws Exception {
-        try (CumoModel model = CumoModel.load(ModelOptions.bundledModel())) {
+        try (LlavaModel model = LlavaModel.load(ModelOptions.bundledModel())) {
             CumoConfig c = model.config();
             assertThat(c.clipMoe()).isTrue();
             assertThat(c.projectorMoe()).isTrue();

@@ -24,11 +24,11 @@ public final class CumoEngine implements AutoCloseable {
     /** A request turned into model input, with the caller-side time it took. */
     public record Prepared(String id, ModelInput input, long preprocessNanos) {}
 
-    private final CumoModel model;
+    private final LlavaModel model;
     private final CumoTokenizer tokenizer;
     private final ClipImageProcessor imageProcessor;
 
-    public CumoEngine(CumoModel model, CumoTokenizer tokenizer, ClipImageProcessor imageProcessor) {
+    public CumoEngine(LlavaModel model, CumoTokenizer tokenizer, ClipImageProcessor imageProcessor) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.imageProcessor = imageProcessor;
@@ -39,7 +39,7 @@ public final class CumoEngine implements AutoCloseable {
         // a directory without a CuMo config.json is reported as such first
         CumoTokenizer tokenizer = CumoConfig.load(dir).family().tokenizer().load(dir);
         try {
-            CumoModel model = CumoModel.load(dir, device, precision);
+            LlavaModel model = LlavaModel.load(dir, device, precision);
             if (tokenizer.vocabSize() > model.config().llm().vocabSize()) {
                 model.close();
                 throw new IllegalArgumentException(
@@ -63,7 +63,7 @@ public final class CumoEngine implements AutoCloseable {
         return load(dir, Device.cpu(), Precision.AUTO, ImageDecoder.Limits.DEFAULT);
     }
 
-    public CumoModel model() {
+    public LlavaModel model() {
         return model;
     }
 
@@ -180,7 +180,7 @@ public final class CumoEngine implements AutoCloseable {
     }
 
     private List<LabelScores> score(List<Prepared> prepared, List<String> labels, List<int[]> continuations) {
-        List<CumoModel.ContinuationScores> scores =
+        List<LlavaModel.ContinuationScores> scores =
                 model.score(prepared.stream().map(Prepared::input).toList(), continuations);
         List<LabelScores> out = new ArrayList<>();
         for (int i = 0; i < prepared.size(); i++) {

@@ -10,7 +10,7 @@ import java.util.List;
  * batch's placeholder order (request 0's images, then request 1's, …). On the CPU the model reads
  * the buffer in place (the pixel tensor aliases it, nothing is copied), so the buffer's memory
  * (for example an Arrow vector's data buffer) must stay valid and unmodified until
- * {@link CumoModel#generate(List, ImageBatch, io.flinkcumo.engine.model.ForwardTrace)} returns.
+ * {@link LlavaModel#generate(List, ImageBatch, io.flinkcumo.engine.model.ForwardTrace)} returns.
  */
 public final class ImageBatch {
 

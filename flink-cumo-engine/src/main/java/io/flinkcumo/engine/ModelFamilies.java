@@ -12,7 +12,7 @@ import java.util.Map;
 /**
  * The model families by {@code model_type}: the one place a new language model is registered
  * (see docs/architecture.md, "Adding a model family"). {@link CumoConfig} accepts exactly the
- * registered types and {@link CumoModel#load} builds the family's language model.
+ * registered types and {@link LlavaModel#load} builds the family's language model.
  */
 public final class ModelFamilies {
 

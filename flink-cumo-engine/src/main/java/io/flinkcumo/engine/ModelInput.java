@@ -39,7 +39,7 @@ public record ModelInput(int[] inputIds, int imageCount, List<float[]> pixelValu
 
     /**
      * A request whose {@code imageCount} images are in the {@link ImageBatch} passed to
-     * {@link CumoModel#generate(List, ImageBatch, io.flinkcumo.engine.model.ForwardTrace)} (at this request's place in placeholder order).
+     * {@link LlavaModel#generate(List, ImageBatch, io.flinkcumo.engine.model.ForwardTrace)} (at this request's place in placeholder order).
      */
     public static ModelInput withImageCount(int[] inputIds, int imageCount, GenerationConfig config) {
         return new ModelInput(inputIds, imageCount, List.of(), config);

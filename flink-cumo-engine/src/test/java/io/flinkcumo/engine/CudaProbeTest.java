@@ -48,7 +48,7 @@ class CudaProbeTest {
     void loadingAModelOnTheCpuLogsNothingFromTheCudaProbeOnThisHost() throws Exception {
         boolean cpuOnly = !Files.exists(Path.of("/proc/driver/nvidia"));
         try (LogCapture logs = LogCapture.of("WARN", "ai.djl.util.cuda");
-                CumoModel model = CumoModel.load(Conformance.testdata().getParent().resolve("models/cumo-shapes"))) {
+                LlavaModel model = LlavaModel.load(Conformance.testdata().getParent().resolve("models/cumo-shapes"))) {
             assertThat(model).isNotNull();
             if (cpuOnly) {
                 assertThat(logs.events()).as("WARNs of DJL's CUDA probe on a host without the NVIDIA driver").isEmpty();

@@ -34,12 +34,12 @@ import java.util.stream.StreamSupport;
 class ModelConformanceTest {
 
     private static final double TOL = 1e-3;
-    private final Map<String, CumoModel> models = new HashMap<>();
+    private final Map<String, LlavaModel> models = new HashMap<>();
 
-    private synchronized CumoModel model(String dir) {
+    private synchronized LlavaModel model(String dir) {
         return models.computeIfAbsent(dir, d -> {
             try {
-                return CumoModel.load(Conformance.dir().resolve(d));
+                return LlavaModel.load(Conformance.dir().resolve(d));
             } catch (IOException e) {
                 throw new RuntimeException(e);
             }
@@ -48,7 +48,7 @@ class ModelConformanceTest {
 
     @AfterAll
     void closeModels() {
-        models.values().forEach(CumoModel::close);
+        models.values().forEach(LlavaModel::close);
     }
 
     static Stream<String> caseIds() {
@@ -85,7 +85,7 @@ class ModelConformanceTest {
         JsonNode c = caseById(id);
         String dir = c.get("model").asText();
         String file = "expected/" + dir + ".safetensors";
-        CumoModel model = model(dir);
+        LlavaModel model = model(dir);
         CapturingTrace trace = new CapturingTrace();
         ModelOutput out = model.generate(List.of(input(c)), null, trace).get(0);
 
@@ -198,7 +198,7 @@ class ModelConformanceTest {
                 bc = c;
             }
         }
-        CumoModel model = model(bc.get("model").asText());
+        LlavaModel model = model(bc.get("model").asText());
         List<ModelInput> inputs = new ArrayList<>();
         bc.get("members").forEach(m -> inputs.add(input(caseById(m.asText()))));
         CapturingTrace batchTrace = new CapturingTrace();
@@ -220,7 +220,7 @@ class ModelConformanceTest {
 
     @Test
     void generateLeavesNoTensorsBehind() {
-        CumoModel model = model("tiny-mixtral");
+        LlavaModel model = model("tiny-mixtral");
         int before = model.manager().getManagedArrays().size();
         JsonNode c = caseById("mixtral_tiny");
         for (int i = 0; i < 3; i++) {

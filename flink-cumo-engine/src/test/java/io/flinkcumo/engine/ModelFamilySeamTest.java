@@ -25,7 +25,7 @@ import java.util.stream.Stream;
 
 /**
  * The model-family seam: a family registered in {@link ModelFamilies} (and nowhere else) is
- * accepted by {@link CumoConfig}, built by {@link CumoModel#load} with its own language model,
+ * accepted by {@link CumoConfig}, built by {@link LlavaModel#load} with its own language model,
  * run by the shared generation loop, and brings its template and tokenizer.
  */
 class ModelFamilySeamTest {
@@ -120,7 +120,7 @@ class ModelFamilySeamTest {
         }
         // unregistered again: the type is unknown, and the error names the known ones
         assertThat(ModelFamilies.known()).containsExactly(CumoConfig.MISTRAL, CumoConfig.MIXTRAL);
-        assertThatThrownBy(() -> CumoModel.load(dir))
+        assertThatThrownBy(() -> LlavaModel.load(dir))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("model_type '" + TEST_TYPE + "' is not a CuMo model (known: llava_mistral, llava_mixtral)");
     }

@@ -27,15 +27,15 @@ class NativeAllocatorTest {
         String before = System.getProperty("cumo.vision.chunkBytes");
         System.clearProperty("cumo.vision.chunkBytes");
         try {
-            long budget = CumoModel.visionChunkBytes();
+            long budget = LlavaModel.visionChunkBytes();
             // this JVM: the allocator the surefire fork runs with decides (none preloaded: glibc's limit)
             assertThat(budget).isEqualTo(NativeAllocator.keepsFreedPages()
-                    ? CumoModel.CACHING_ALLOCATOR_VISION_CHUNK_BYTES : CumoModel.DEFAULT_VISION_CHUNK_BYTES);
+                    ? LlavaModel.CACHING_ALLOCATOR_VISION_CHUNK_BYTES : LlavaModel.DEFAULT_VISION_CHUNK_BYTES);
             // CLIP-L fp32: 21.3 MB per crop, so 6 crops per pass with a caching allocator
             assertThat(MultiScaleVisionEncoder.cropsPerPass(CumoConfig.Vision.CLIP_VIT_L_14_336, DataType.FLOAT32,
-                    CumoModel.CACHING_ALLOCATOR_VISION_CHUNK_BYTES)).isEqualTo(6);
+                    LlavaModel.CACHING_ALLOCATOR_VISION_CHUNK_BYTES)).isEqualTo(6);
             System.setProperty("cumo.vision.chunkBytes", "1000");
-            assertThat(CumoModel.visionChunkBytes()).isEqualTo(1000);
+            assertThat(LlavaModel.visionChunkBytes()).isEqualTo(1000);
         } finally {
             if (before == null) {
                 System.clearProperty("cumo.vision.chunkBytes");

@@ -53,7 +53,7 @@ class PhaseCostTest {
     @Test
     void decodeAtBatchOneReadsEveryLanguageModelWeightOnce() throws Exception {
         // cross-check against the tensors a real checkpoint holds: decoder layers, final norm, lm_head
-        try (CumoModel model = CumoModel.load(Conformance.dir().resolve("tiny-mistral"))) {
+        try (LlavaModel model = LlavaModel.load(Conformance.dir().resolve("tiny-mistral"))) {
             long elements = 0;
             long linear = 0; // the Linear weights bf16/int8 store narrower
             for (Map.Entry<String, NDArray> e : model.weights().entrySet()) {

@@ -17,12 +17,12 @@ import java.util.Set;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SamplingTest {
 
-    private CumoModel model;
+    private LlavaModel model;
     private final int[] prompt = {1, 1, 297, 298, 574, 543, 288, 324, 264, 263, 428, 563, 342, 298, 574};
 
     @BeforeAll
     void load() throws IOException {
-        model = CumoModel.load(Conformance.modelDir("tiny-mistral"));
+        model = LlavaModel.load(Conformance.modelDir("tiny-mistral"));
     }
 
     @AfterAll

@@ -22,11 +22,11 @@ import java.util.stream.StreamSupport;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ScoringTest {
 
-    private CumoModel model;
+    private LlavaModel model;
 
     @BeforeAll
     void load() throws IOException {
-        model = CumoModel.load(Conformance.modelDir("tiny-mixtral"));
+        model = LlavaModel.load(Conformance.modelDir("tiny-mixtral"));
     }
 
     @AfterAll
@@ -79,7 +79,7 @@ class ScoringTest {
     void batchingAndPaddingDoNotChangeScores() {
         List<ModelInput> prompts = List.of(input("mixtral_chelsea", 1), input("mixtral_text_only", 1), input("mixtral_tiny", 1));
         List<int[]> conts = List.of(new int[] {300}, new int[] {301, 302, 303, 2}, new int[] {2}, new int[] {450, 451});
-        List<CumoModel.ContinuationScores> together = model.score(prompts, conts);
+        List<LlavaModel.ContinuationScores> together = model.score(prompts, conts);
         for (int r = 0; r < prompts.size(); r++) {
             for (int k = 0; k < conts.size(); k++) {
                 double alone = model.score(List.of(prompts.get(r)), List.of(conts.get(k))).get(0).logProbs()[0];

@@ -19,9 +19,9 @@ class VisionChunkingTest {
     void clipLargeSendsOneCropPerPassUnderTheMallocHeapLimit() {
         // attention scores of one 577-token crop: 16 x 577² x 4 B = 21.3 MB; two would be 42.6 MB
         CumoConfig.Vision clipL = CumoConfig.Vision.CLIP_VIT_L_14_336;
-        assertThat(MultiScaleVisionEncoder.cropsPerPass(clipL, DataType.FLOAT32, CumoModel.DEFAULT_VISION_CHUNK_BYTES)).isEqualTo(1);
+        assertThat(MultiScaleVisionEncoder.cropsPerPass(clipL, DataType.FLOAT32, LlavaModel.DEFAULT_VISION_CHUNK_BYTES)).isEqualTo(1);
         assertThat(MultiScaleVisionEncoder.cropsPerPass(clipL, DataType.FLOAT32, 43_000_000L)).isEqualTo(2);
-        assertThat(MultiScaleVisionEncoder.cropsPerPass(clipL, DataType.FLOAT16, CumoModel.DEFAULT_VISION_CHUNK_BYTES)).isEqualTo(3);
+        assertThat(MultiScaleVisionEncoder.cropsPerPass(clipL, DataType.FLOAT16, LlavaModel.DEFAULT_VISION_CHUNK_BYTES)).isEqualTo(3);
     }
 
     @Test
@@ -39,7 +39,7 @@ class VisionChunkingTest {
         c.get("images").forEach(i -> pixels.add(Conformance.pixels(i.asText())));
         ModelInput input = new ModelInput(intArray(c.get("input_ids")), pixels, GenerationConfig.greedy(4));
         String before = System.getProperty("cumo.vision.chunkBytes");
-        try (CumoModel whole = load(c, "1000000000"); CumoModel single = load(c, "1")) {
+        try (LlavaModel whole = load(c, "1000000000"); LlavaModel single = load(c, "1")) {
             assertThat(whole.generator().vision().cropsPerPass()).isGreaterThanOrEqualTo(20);
             assertThat(single.generator().vision().cropsPerPass()).isEqualTo(1);
             CapturingTrace a = new CapturingTrace();
@@ -67,8 +67,8 @@ class VisionChunkingTest {
         throw new IllegalStateException("no two-image conformance case");
     }
 
-    private static CumoModel load(JsonNode c, String chunkBytes) throws Exception {
+    private static LlavaModel load(JsonNode c, String chunkBytes) throws Exception {
         System.setProperty("cumo.vision.chunkBytes", chunkBytes);
-        return CumoModel.load(Conformance.dir().resolve(c.get("model").asText()));
+        return LlavaModel.load(Conformance.dir().resolve(c.get("model").asText()));
     }
 }

@@ -53,12 +53,12 @@ class WeightPrecisionConformanceTest {
         }
     }
 
-    private final Map<String, CumoModel> models = new HashMap<>();
+    private final Map<String, LlavaModel> models = new HashMap<>();
 
-    private synchronized CumoModel model(String dir, Precision p) {
+    private synchronized LlavaModel model(String dir, Precision p) {
         return models.computeIfAbsent(dir + "/" + p, k -> {
             try {
-                return CumoModel.load(Conformance.dir().resolve(dir), Device.cpu(), p);
+                return LlavaModel.load(Conformance.dir().resolve(dir), Device.cpu(), p);
             } catch (IOException e) {
                 throw new RuntimeException(e);
             }
@@ -67,15 +67,15 @@ class WeightPrecisionConformanceTest {
 
     @AfterAll
     void close() {
-        models.values().forEach(CumoModel::close);
+        models.values().forEach(LlavaModel::close);
     }
 
     @Test
     void linearWeightsAreInt8WithOneScalePerOutputChannel() {
-        CumoModel m = model("tiny-mistral", Precision.INT8);
+        LlavaModel m = model("tiny-mistral", Precision.INT8);
         NDArray q = m.weights().get("model.layers.0.mlp.gate_proj.weight");
         assertThat(q.getDataType()).isEqualTo(DataType.INT8);
-        CumoModel f = model("tiny-mistral", Precision.FP32);
+        LlavaModel f = model("tiny-mistral", Precision.FP32);
         NDArray w = f.weights().get("model.layers.0.mlp.gate_proj.weight");
         assertThat(q.getShape()).isEqualTo(w.getShape());
         // each row reaches ±127 at its largest weight, and Q·scale is within scale/2 of W
@@ -101,8 +101,8 @@ class WeightPrecisionConformanceTest {
 
     @Test
     void linearWeightsAreBFloat16AndTheRestFloat32() {
-        CumoModel b = model("tiny-mistral", Precision.BF16);
-        CumoModel f = model("tiny-mistral", Precision.FP32);
+        LlavaModel b = model("tiny-mistral", Precision.BF16);
+        LlavaModel f = model("tiny-mistral", Precision.FP32);
         NDArray w = f.weights().get("model.layers.0.mlp.gate_proj.weight"); // [out, in]
         Linear linear = new Linear(b.weights().get("model.layers.0.mlp.gate_proj.weight"), null, null, new BFloat16(w.getManager()));
         try (NDManager scope = w.getManager().newSubManager()) {

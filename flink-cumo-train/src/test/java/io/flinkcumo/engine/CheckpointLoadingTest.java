@@ -53,7 +53,7 @@ class CheckpointLoadingTest {
         try (SafetensorsFile shard = SafetensorsFile.open(dir.resolve("model-00001-of-00003.safetensors"))) {
             assertThat(shard.tensors().values()).allSatisfy(t -> assertThat(t.dtype()).isEqualTo(Dtype.BF16));
         }
-        try (CumoModel model = CumoModel.load(dir)) {
+        try (LlavaModel model = LlavaModel.load(dir)) {
             ModelOutput out = model.generate(List.of(textAndImage(5)), null, io.flinkcumo.engine.model.ForwardTrace.NONE).get(0);
             assertThat(out.tokenIds()).isNotEmpty().hasSizeLessThanOrEqualTo(5);
             assertThat(out.promptPositions()).isEqualTo(5 + 576);
@@ -64,7 +64,7 @@ class CheckpointLoadingTest {
     void generatedMixtralRunsAndReportsLlmRouting() throws IOException {
         Path dir = generate(true, 1);
         assertThat(dir.resolve("model.safetensors")).exists();
-        try (CumoModel model = CumoModel.load(dir)) {
+        try (LlavaModel model = LlavaModel.load(dir)) {
             ModelOutput out = model.generate(List.of(textAndImage(3)), null, io.flinkcumo.engine.model.ForwardTrace.NONE).get(0);
             assertThat(out.routing().of(io.flinkcumo.engine.routing.Component.LLM)).hasSize(2);
             assertThat(out.routing().of(io.flinkcumo.engine.routing.Component.VISION)).hasSize(2); // 3 layers, last unused
@@ -84,14 +84,14 @@ class CheckpointLoadingTest {
     void missingTensorIsNamed() throws IOException {
         Path dir = generate(false, 1);
         rewriteWithout(dir, "model.norm.weight", null);
-        assertThatThrownBy(() -> CumoModel.load(dir)).hasMessageContaining("missing tensor 'model.norm.weight'");
+        assertThatThrownBy(() -> LlavaModel.load(dir)).hasMessageContaining("missing tensor 'model.norm.weight'");
     }
 
     @Test
     void misShapedTensorIsNamed() throws IOException {
         Path dir = generate(false, 1);
         rewriteWithout(dir, "model.norm.weight", new long[] {65});
-        assertThatThrownBy(() -> CumoModel.load(dir))
+        assertThatThrownBy(() -> LlavaModel.load(dir))
                 .hasMessageContaining("'model.norm.weight' has shape [65]").hasMessageContaining("[64]");
     }
 
@@ -99,7 +99,7 @@ class CheckpointLoadingTest {
     void unexpectedTensorIsNamed() throws IOException {
         Path dir = generate(false, 1);
         rewriteWithout(dir, null, null);
-        assertThatThrownBy(() -> CumoModel.load(dir)).hasMessageContaining("unexpected tensor").hasMessageContaining("model.extra.weight");
+        assertThatThrownBy(() -> LlavaModel.load(dir)).hasMessageContaining("unexpected tensor").hasMessageContaining("model.extra.weight");
     }
 
     @Test
@@ -109,7 +109,7 @@ class CheckpointLoadingTest {
         ObjectNode config = (ObjectNode) json.readTree(dir.resolve("config.json").toFile());
         config.put("model_type", "llama");
         json.writeValue(dir.resolve("config.json").toFile(), config);
-        assertThatThrownBy(() -> CumoModel.load(dir)).hasMessageContaining("model_type 'llama' is not a CuMo model");
+        assertThatThrownBy(() -> LlavaModel.load(dir)).hasMessageContaining("model_type 'llama' is not a CuMo model");
     }
 
     @Test
@@ -117,16 +117,16 @@ class CheckpointLoadingTest {
         Path dir = generate(false, 1);
         Files.delete(dir.resolve("model.safetensors"));
         Files.write(dir.resolve("pytorch_model.bin"), new byte[] {(byte) 0x80, 2});
-        assertThatThrownBy(() -> CumoModel.load(dir))
+        assertThatThrownBy(() -> LlavaModel.load(dir))
                 .hasMessageContaining("pytorch_model.bin").hasMessageContaining("unpickling can execute arbitrary code");
     }
 
     @Test
     void missingDirectoryAndCorruptHeaderAreClear() throws IOException {
-        assertThatThrownBy(() -> CumoModel.load(tmp.resolve("nope"))).hasMessageContaining("no config.json");
+        assertThatThrownBy(() -> LlavaModel.load(tmp.resolve("nope"))).hasMessageContaining("no config.json");
         Path dir = generate(false, 1);
         Files.write(dir.resolve("model.safetensors"), new byte[] {(byte) 0xff, (byte) 0xff, 0, 0, 0, 0, 0, 0, '{'});
-        assertThatThrownBy(() -> CumoModel.load(dir)).hasMessageContaining("header length");
+        assertThatThrownBy(() -> LlavaModel.load(dir)).hasMessageContaining("header length");
     }
 
     /** Rewrites model.safetensors dropping {@code drop} (or reshaping it to {@code reshape}), or adding an extra tensor. */

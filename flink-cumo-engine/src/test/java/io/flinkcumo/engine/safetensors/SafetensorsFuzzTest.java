@@ -3,7 +3,7 @@ package io.flinkcumo.engine.safetensors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flinkcumo.engine.Conformance;
-import io.flinkcumo.engine.CumoModel;
+import io.flinkcumo.engine.LlavaModel;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -82,7 +82,7 @@ class SafetensorsFuzzTest {
         int headerLen = (int) ByteBuffer.wrap(original).order(ByteOrder.LITTLE_ENDIAN).getLong();
         for (int i = 0; i < Math.max(20, ITERATIONS / 100); i++) {
             Files.write(shard, mutate(original, headerLen));
-            try (CumoModel model = CumoModel.load(dir)) {
+            try (LlavaModel model = LlavaModel.load(dir)) {
                 assertThat(model.config().llm().hiddenSize()).isPositive();
             } catch (IllegalArgumentException | IOException expected) {
                 assertThat(expected.getMessage()).isNotBlank();

@@ -1,7 +1,7 @@
 package io.flinkcumo.engine.train;
 
 import io.flinkcumo.engine.CumoConfig;
-import io.flinkcumo.engine.CumoModel;
+import io.flinkcumo.engine.LlavaModel;
 import io.flinkcumo.engine.GenerationConfig;
 import io.flinkcumo.engine.ModelInput;
 import io.flinkcumo.engine.ModelOutput;
@@ -62,7 +62,7 @@ public final class Evaluator {
         Map<String, int[]> acc = new TreeMap<>();
         Map<String, long[]> counts = new TreeMap<>();
         List<String[]> examples = new ArrayList<>();
-        try (CumoModel model = CumoModel.load(modelDir); CumoTokenizer tokenizer = model.family().tokenizer().load(modelDir)) {
+        try (LlavaModel model = LlavaModel.load(modelDir); CumoTokenizer tokenizer = model.family().tokenizer().load(modelDir)) {
             CumoConfig config = model.config();
             float[][] pixels = Trainer.pixels(samples, config, data);
             List<ModelInput> inputs = new ArrayList<>();

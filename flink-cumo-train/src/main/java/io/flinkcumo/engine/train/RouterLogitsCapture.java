@@ -30,7 +30,7 @@ public final class RouterLogitsCapture implements ForwardTrace {
 
     /**
      * With {@code keep} non-null, keeps detached copies in {@code keep} instead, so they outlive
-     * the forward's scope (e.g. around {@code CumoModel.generate}).
+     * the forward's scope (e.g. around {@code LlavaModel.generate}).
      */
     public RouterLogitsCapture(NDManager keep) {
         this.keep = keep;

@@ -3,7 +3,7 @@ package io.flinkcumo.engine.train;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import io.flinkcumo.engine.CumoModel;
+import io.flinkcumo.engine.LlavaModel;
 import io.flinkcumo.engine.Precision;
 import io.flinkcumo.engine.model.ClipVisionTower;
 
@@ -19,19 +19,19 @@ import java.util.Map;
  */
 public final class TrainableModel implements AutoCloseable {
 
-    private final CumoModel model;
+    private final LlavaModel model;
 
-    private TrainableModel(CumoModel model) {
+    private TrainableModel(LlavaModel model) {
         this.model = model;
     }
 
     /** Loads {@code dir} onto {@code device} for training. */
     public static TrainableModel load(Path dir, Device device) throws IOException {
-        return new TrainableModel(CumoModel.load(dir, device, Precision.FP32, true));
+        return new TrainableModel(LlavaModel.load(dir, device, Precision.FP32, true));
     }
 
     /** The model (for forward passes and inference). */
-    public CumoModel model() {
+    public LlavaModel model() {
         return model;
     }
 

@@ -15,7 +15,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flinkcumo.engine.CumoConfig;
-import io.flinkcumo.engine.CumoModel;
+import io.flinkcumo.engine.LlavaModel;
 import io.flinkcumo.engine.ModelInput;
 import io.flinkcumo.engine.image.ClipImageProcessor;
 import io.flinkcumo.engine.image.ImageDecoder;
@@ -56,7 +56,7 @@ import java.util.TreeMap;
  *
  * AdamW, linear warm-up then cosine decay to zero, next-token cross-entropy averaged over the
  * supervised positions. Checkpoints are written in the official layout (config.json,
- * model.safetensors, tokenizer files), loadable by {@link CumoModel#load}; the optimizer state,
+ * model.safetensors, tokenizer files), loadable by {@link LlavaModel#load}; the optimizer state,
  * step and loss log go to {@code trainer/} inside the output directory, from which a run resumes.
  */
 public final class Trainer {
@@ -117,7 +117,7 @@ public final class Trainer {
         try (TrainableModel trainable = TrainableModel.load(source, Device.cpu());
                 CumoTokenizer tokenizer = trainable.model().family().tokenizer().load(options.model());
                 NDManager optimizerManager = trainable.model().manager().newSubManager()) {
-            CumoModel model = trainable.model();
+            LlavaModel model = trainable.model();
             CumoConfig config = model.config();
             if (options.stage() == 3 && !(config.clipMoe() || config.projectorMoe())) {
                 // allowed: the dense baseline of equal activated parameters, trained on the same questions
@@ -204,7 +204,7 @@ public final class Trainer {
         };
     }
 
-    private StepLoss step(CumoModel model, Map<String, NDArray> params, AdamW optimizer, List<TrainingExample> batch,
+    private StepLoss step(LlavaModel model, Map<String, NDArray> params, AdamW optimizer, List<TrainingExample> batch,
             float[][] pixels, int step, float lr) {
         try (NDManager scope = model.manager().newSubManager()) {
             double ce;

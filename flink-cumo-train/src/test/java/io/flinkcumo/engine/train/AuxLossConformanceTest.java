@@ -9,7 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flinkcumo.engine.Conformance;
-import io.flinkcumo.engine.CumoModel;
+import io.flinkcumo.engine.LlavaModel;
 import io.flinkcumo.engine.GenerationConfig;
 import io.flinkcumo.engine.ModelInput;
 
@@ -58,7 +58,7 @@ class AuxLossConformanceTest {
             float[] pixels = Conformance.pixels(e.get("image").asText());
             try (TrainableModel trainable = TrainableModel.load(Conformance.modelDir(dir), Device.cpu());
                     NDManager keep = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
-                CumoModel model = trainable.model();
+                LlavaModel model = trainable.model();
                 RouterLogitsCapture capture = new RouterLogitsCapture(keep);
                 // one new token: the LLM runs the prefill only
                 model.generate(List.of(new ModelInput(ids, List.of(pixels), GenerationConfig.greedy(1))), null, capture);

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.flinkcumo.engine.CheckpointGenerator;
 import io.flinkcumo.engine.CumoConfig;
-import io.flinkcumo.engine.CumoModel;
+import io.flinkcumo.engine.LlavaModel;
 import io.flinkcumo.engine.safetensors.Dtype;
 import io.flinkcumo.engine.text.CumoTokenizer;
 
@@ -22,7 +22,7 @@ import java.util.List;
 
 /**
  * Short training runs on a very small model (crop 28, widths 16/32): a few steps of each stage
- * lower the loss, stage 3 adds the auxiliary losses, checkpoints load with {@link CumoModel#load},
+ * lower the loss, stage 3 adds the auxiliary losses, checkpoints load with {@link LlavaModel#load},
  * and a run resumes from its saved state.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -65,7 +65,7 @@ class TrainerTest {
             assertThat(l.loss()).isCloseTo(l.ce() + 0.1 * l.balance() + 0.01 * l.z(), org.assertj.core.data.Offset.offset(1e-3));
             assertThat(l.gradNorm()).isPositive().isFinite();
         });
-        try (CumoModel m = CumoModel.load(tmp.resolve("s3"))) {
+        try (LlavaModel m = LlavaModel.load(tmp.resolve("s3"))) {
             CumoConfig c = m.config();
             assertThat(c.clipMoe()).isTrue();
             assertThat(c.projectorMoe()).isTrue();

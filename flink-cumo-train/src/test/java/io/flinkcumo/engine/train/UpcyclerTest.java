@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flinkcumo.engine.CheckpointGenerator;
 import io.flinkcumo.engine.Conformance;
 import io.flinkcumo.engine.CumoConfig;
-import io.flinkcumo.engine.CumoModel;
+import io.flinkcumo.engine.LlavaModel;
 import io.flinkcumo.engine.GenerationConfig;
 import io.flinkcumo.engine.ModelInput;
 import io.flinkcumo.engine.model.ForwardTrace;
@@ -87,7 +87,7 @@ class UpcyclerTest {
     private static float[][] features(Path dir, JsonNode spec) throws IOException {
         float[] pixels = Conformance.pixels(spec.get("features").get("image").asText());
         float[][] out = new float[2][];
-        try (CumoModel model = CumoModel.load(dir)) {
+        try (LlavaModel model = LlavaModel.load(dir)) {
             model.generate(List.of(new ModelInput(new int[] {1, -200}, List.of(pixels), GenerationConfig.greedy(1))), null, new ForwardTrace() {
                 @Override
                 public void visionFeatures(NDArray v) {

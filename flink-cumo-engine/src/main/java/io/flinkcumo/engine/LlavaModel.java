@@ -28,7 +28,7 @@ import java.util.Map;
  * of requests; every temporary tensor lives in a per-call {@link NDManager} that is closed before
  * the call returns, and the weights live in the model's own manager, freed by {@link #close}.
  */
-public final class CumoModel implements AutoCloseable {
+public final class LlavaModel implements AutoCloseable {
 
     /**
      * Largest intermediate of one vision-tower pass under glibc malloc, in bytes: crops are sent
@@ -63,7 +63,7 @@ public final class CumoModel implements AutoCloseable {
     private final Generator generator;
     private final Map<String, NDArray> weights;
 
-    private CumoModel(
+    private LlavaModel(
             CumoConfig config, Device device, DataType dataType, NDManager manager, Generator generator, Map<String, NDArray> weights) {
         this.config = config;
         this.device = device;
@@ -74,7 +74,7 @@ public final class CumoModel implements AutoCloseable {
     }
 
     /** Loads {@code dir} (config.json + safetensors) onto {@code device} in {@code precision}. */
-    public static CumoModel load(Path dir, Device device, Precision precision) throws IOException {
+    public static LlavaModel load(Path dir, Device device, Precision precision) throws IOException {
         return load(dir, device, precision, false);
     }
 
@@ -83,7 +83,7 @@ public final class CumoModel implements AutoCloseable {
      * after the one the features come from is loaded too and run after them (its output unused),
      * so that its MoE routers report their logits. Outputs are the same either way.
      */
-    public static CumoModel load(Path dir, Device device, Precision precision, boolean runLastVisionLayer) throws IOException {
+    public static LlavaModel load(Path dir, Device device, Precision precision, boolean runLastVisionLayer) throws IOException {
         CumoConfig config = CumoConfig.load(dir);
         if (!device.isGpu()) {
             CudaProbe.quietOnCpuOnlyHost();
@@ -95,7 +95,7 @@ public final class CumoModel implements AutoCloseable {
             Weights w = new Weights(checkpoint, manager, type, precision);
             Generator generator = build(config, w, manager, runLastVisionLayer);
             w.checkAllUsed();
-            return new CumoModel(config, device, type, manager, generator, w.loaded());
+            return new LlavaModel(config, device, type, manager, generator, w.loaded());
         } catch (IOException | RuntimeException e) {
             manager.close();
             throw e;
@@ -103,7 +103,7 @@ public final class CumoModel implements AutoCloseable {
     }
 
     /** Loads on the CPU in float32. */
-    public static CumoModel load(Path dir) throws IOException {
+    public static LlavaModel load(Path dir) throws IOException {
         return load(dir, Device.cpu(), Precision.AUTO);
     }
 
