@@ -9,7 +9,6 @@ import io.flinkcumo.engine.model.Generator;
 import io.flinkcumo.engine.model.PromptPrefixCache;
 import io.flinkcumo.engine.model.VisionFeatureCache;
 import io.flinkcumo.engine.routing.LayerRouting;
-import io.flinkcumo.engine.text.Conversation;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -17,8 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,11 +41,7 @@ class ChunkedPrefillTest {
     }
 
     private ModelInput input(List<String> images, String question, GenerationConfig config) throws IOException {
-        List<byte[]> bytes = new ArrayList<>();
-        for (String name : images) {
-            bytes.add(Files.readAllBytes(Conformance.dir().resolve("images").resolve(name)));
-        }
-        return engine.prepare(new CumoRequest("r", bytes, Conversation.singleTurn(question, images.size()), config)).input();
+        return engine.prepare(Conformance.request("r", images, question, config)).input();
     }
 
     private ModelInput input(List<String> images, String question, int maxNewTokens) throws IOException {

@@ -82,6 +82,16 @@ public final class Conformance {
     }
 
     /** The stored preprocessed pixels of a conformance image id. */
+    /** A single-turn request {@code id} about the conformance images {@code images} (file names), in order. */
+    public static CumoRequest request(String id, java.util.List<String> images, String question, GenerationConfig config)
+            throws java.io.IOException {
+        java.util.List<byte[]> bytes = new java.util.ArrayList<>();
+        for (String name : images) {
+            bytes.add(java.nio.file.Files.readAllBytes(dir().resolve("images").resolve(name)));
+        }
+        return new CumoRequest(id, bytes, io.flinkcumo.engine.text.Conversation.singleTurn(question, images.size()), config);
+    }
+
     public static float[] pixels(String imageId) {
         return floats("expected/preprocess.safetensors", "pixel_values." + imageId);
     }

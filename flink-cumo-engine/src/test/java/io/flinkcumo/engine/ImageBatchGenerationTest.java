@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.flinkcumo.engine.image.PixelValues;
 import io.flinkcumo.engine.routing.LayerRouting;
-import io.flinkcumo.engine.text.Conversation;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -14,7 +13,6 @@ import org.junit.jupiter.api.TestInstance;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -40,12 +38,7 @@ class ImageBatchGenerationTest {
     }
 
     private static CumoRequest request(String id, List<String> images, String question) throws IOException {
-        List<byte[]> bytes = new ArrayList<>();
-        for (String name : images) {
-            bytes.add(Files.readAllBytes(Conformance.dir().resolve("images").resolve(name)));
-        }
-        return new CumoRequest(id, bytes, Conversation.singleTurn(question, images.size()),
-                GenerationConfig.greedy(6));
+        return Conformance.request(id, images, question, GenerationConfig.greedy(6));
     }
 
     private static List<CumoRequest> mixedBatch() throws IOException {
